@@ -1,0 +1,82 @@
+"""skiplino-async: the async Python SDK for the Skiplino external API v1.
+
+>>> async with Skiplino() as client:          # key from $SKIPLINO_API_KEY
+...     branches = await client.branches.list()
+"""
+
+from ._client import Skiplino
+from ._logging import configure_from_env as _configure_logging
+from ._response import RawResponse, ResponseCapture, capture_responses
+from ._retry import RetryPolicy
+from ._types import NOT_GIVEN, CallOptions, NotGiven
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    SkiplinoError,
+    UnprocessableEntityError,
+)
+from .models import (
+    Branch,
+    BranchStatus,
+    BranchTreeGroup,
+    Customer,
+    Page,
+    Pagination,
+    Ref,
+    Service,
+    Slot,
+    Ticket,
+    TicketStatus,
+    TicketType,
+)
+from .pagination import AsyncPaginator
+
+__all__ = [
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncPaginator",
+    "AuthenticationError",
+    "BadRequestError",
+    "Branch",
+    "BranchStatus",
+    "BranchTreeGroup",
+    "CallOptions",
+    "ConflictError",
+    "Customer",
+    "InternalServerError",
+    "NotFoundError",
+    "NotGiven",
+    "Page",
+    "Pagination",
+    "PermissionDeniedError",
+    "RawResponse",
+    "ResponseCapture",
+    "RateLimitError",
+    "Ref",
+    "RetryPolicy",
+    "Service",
+    "SkiplinoError",
+    "Skiplino",
+    "Slot",
+    "Ticket",
+    "TicketStatus",
+    "TicketType",
+    "UnprocessableEntityError",
+    "__version__",
+    "capture_responses",
+]
+
+_configure_logging()

@@ -1,0 +1,338 @@
+"""The Skiplino wire protocol as pure functions: no I/O, no event loop, no session.
+
+Argument encoding, URL rules, envelope decoding, error mapping, Retry-After parsing and page
+math live here so that they can be tested (and reasoned about) on their own.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, Final
+from urllib.parse import quote, urlsplit
+
+import attrs
+import orjson
+
+from .errors import (
+    APIResponseValidationError,
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+
+DEFAULT_BASE_URL: Final = "https://api-dev.skiplino.com/external/v1"
+LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# --- request side ------------------------------------------------------------------------
+
+
+def encode_time(value: datetime | str, name: str = "time") -> str:
+    """A request ``time``: an aware datetime becomes ``YYYY-MM-DDTHH:MM:SS.mmmZ`` in UTC.
+
+    Strings pass through verbatim so that a slot time read from the API can be sent back.
+    A naive datetime is refused: guessing its timezone would book the wrong hour.
+    """
+    if isinstance(value, str):
+        if not value:
+            raise ValueError(f"{name} must not be empty")
+        return value
+    if isinstance(value, datetime):
+        offset = value.utcoffset()
+        if offset is None:
+            raise ValueError(
+                f"{name} must be a timezone-aware datetime (got a naive one); "
+                "use datetime(..., tzinfo=UTC) or .astimezone()"
+            )
+        utc = value.astimezone(UTC)
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    raise TypeError(f"{name} must be a datetime or a string, not {type(value).__name__}")
+
+
+def encode_date(value: date | str | None, name: str = "date") -> str | None:
+    """A slots ``date`` as ``YYYY-MM-DD``; ``None`` means the API's default (today)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        raise TypeError(f"{name} must be a date or a 'YYYY-MM-DD' string, not a datetime")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        if not _DATE_RE.fullmatch(value):
+            raise ValueError(f"{name} must look like 'YYYY-MM-DD', got {value!r}")
+        return value
+    raise TypeError(f"{name} must be a date or a 'YYYY-MM-DD' string, not {type(value).__name__}")
+
+
+def path_segment(value: str, name: str) -> str:
+    """Percent-encode an id as exactly one path segment.
+
+    ``/``, ``?``, ``#`` and ``%`` are encoded by ``quote``; dots are encoded too so that ``.``
+    and ``..`` can never be collapsed into a different route by URL normalisation.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    return quote(value, safe="").replace(".", "%2E")
+
+
+def require_str(value: object, name: str) -> None:
+    """Refuse a non-string (or empty) id before anything is sent."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+
+
+def exactly_one(a_name: str, a: object, b_name: str, b: object) -> None:
+    if (a is None) == (b is None):
+        raise ValueError(f"pass exactly one of {a_name}= or {b_name}=")
+
+
+def at_most_one(a_name: str, a: object, b_name: str, b: object) -> None:
+    if a is not None and b is not None:
+        raise ValueError(f"pass at most one of {a_name}= or {b_name}=, not both")
+
+
+def at_least_one(a_name: str, a: object, b_name: str, b: object) -> None:
+    if a is None and b is None:
+        raise ValueError(f"pass {a_name}= or {b_name}= to say which customer")
+
+
+def check_int_range(value: object, name: str, low: int, high: int | None = None) -> int:
+    """``page``/``limit`` checks with the API's ranges, so a typo fails before a round trip."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f">= {low}"
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def encode_location(location: Mapping[str, float] | tuple[float, float]) -> dict[str, float]:
+    """``location`` as ``{"lat", "lng"}``; both members are required and range-checked."""
+    if isinstance(location, tuple):
+        if len(location) != 2:
+            raise ValueError("location must be a (lat, lng) pair")
+        lat, lng = location
+    elif isinstance(location, Mapping):
+        if "lat" not in location or "lng" not in location:
+            raise ValueError("location needs both 'lat' and 'lng'")
+        lat, lng = location["lat"], location["lng"]
+    else:
+        raise TypeError("location must be a {'lat': ..., 'lng': ...} mapping or a (lat, lng) tuple")
+    for part, val, bound in (("lat", lat, 90.0), ("lng", lng, 180.0)):
+        if isinstance(val, bool) or not isinstance(val, int | float) or not math.isfinite(val):
+            raise ValueError(f"location {part} must be a finite number")
+        if not -bound <= val <= bound:
+            raise ValueError(f"location {part} must be between {-bound:g} and {bound:g}")
+    return {"lat": float(lat), "lng": float(lng)}
+
+
+def check_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
+    """Validate the base URL. A secret key must never travel in clear text to another host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url must be an absolute http(s) URL, got {url!r}")
+    if parts.query or parts.fragment:
+        raise ValueError("base_url must not carry a query string or fragment")
+    if (
+        parts.scheme == "http"
+        and not allow_insecure_http
+        and parts.hostname not in LOOPBACK_HOSTS
+        and not parts.hostname.startswith("127.")
+    ):
+        raise ValueError(
+            f"refusing plain-http base_url {url!r}: the API key would travel unencrypted. "
+            "Use https, or pass allow_insecure_http=True if you really mean it"
+        )
+    return url.rstrip("/")
+
+
+def redact(key: str) -> str:
+    """What may be shown of a key: its kind prefix only."""
+    prefix = key.split("_", 1)[0] if "_" in key[:4] else ""
+    return f"{prefix}_***" if prefix else "***"
+
+
+# --- response side -----------------------------------------------------------------------
+
+
+@attrs.define(slots=True)
+class Envelope:
+    """A decoded success body: ``message``, ``data`` and (for lists) ``pagination``."""
+
+    status: int
+    message: str | None
+    data: Any
+    pagination: Any
+    headers: Mapping[str, str]
+    body: bytes = attrs.field(default=b"", repr=False)
+    attempts: int = 1
+
+
+_STATUS_ERRORS: Final[dict[int, type[APIStatusError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def load_json(status: int, headers: Mapping[str, str], body: bytes) -> Any:
+    """Parse a body, turning any decoding failure into :class:`APIResponseValidationError`."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        ctype = headers.get("Content-Type", "unknown content type")
+        raise APIResponseValidationError(
+            f"HTTP {status} response is not valid JSON ({ctype}): {exc}",
+            status_code=status,
+            body=body,
+            headers=headers,
+        ) from None
+
+
+def decode_success(status: int, headers: Mapping[str, str], body: bytes) -> Envelope:
+    """Unwrap ``{"message", "data", "pagination"?}``; anything else is a validation error."""
+    parsed = load_json(status, headers, body)
+    if type(parsed) is not dict or "data" not in parsed:
+        raise APIResponseValidationError(
+            f"HTTP {status} response is not a Skiplino envelope (no 'data' member)",
+            status_code=status,
+            body=body,
+            headers=headers,
+        )
+    message = parsed.get("message")
+    return Envelope(
+        status=status,
+        message=message if isinstance(message, str) else None,
+        data=parsed["data"],
+        pagination=parsed.get("pagination"),
+        headers=headers,
+        body=body,
+    )
+
+
+def status_error(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    now: float,
+    hint: str | None = None,
+    attempts: int = 1,
+) -> APIStatusError:
+    """Map an error status to its exception, parsing the body defensively.
+
+    Gateways answer with HTML or plain text, so a body that is not a JSON object is kept raw
+    and summarised instead of raising a decoding error over the real one.
+    """
+    decoded: Any
+    try:
+        decoded = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        decoded = None
+    message: str | None = None
+    error: str | dict[str, Any] | None = None
+    if isinstance(decoded, dict):
+        raw_error = decoded.get("error")
+        if isinstance(raw_error, str | dict):
+            error = raw_error
+        raw_message = decoded.get("message")
+        if isinstance(raw_message, str) and raw_message:
+            message = raw_message
+        # A 400 carries its reason in ``error``; it says more than a generic message.
+        if isinstance(error, str) and error and (message is None or status == 400):
+            message = error
+    else:
+        decoded = body
+    if message is None:
+        message = _fallback_message(status, headers, body)
+    if 300 <= status < 400:
+        location = headers.get("Location", "<no Location header>")
+        message = f"redirect to {location} not followed ({message})"
+    if hint:
+        message = f"{message} {hint}"
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = InternalServerError if status >= 500 else APIStatusError
+    return cls(
+        message,
+        status_code=status,
+        error=error,
+        body=decoded,
+        headers=headers,
+        retry_after=parse_retry_after(headers.get("Retry-After"), now=now),
+        attempts=attempts,
+    )
+
+
+def _fallback_message(status: int, headers: Mapping[str, str], body: bytes) -> str:
+    ctype = headers.get("Content-Type", "")
+    text = body[:200].decode("utf-8", "replace").strip()
+    if text and "html" not in ctype.lower() and not text.lstrip().startswith("<"):
+        return f"HTTP {status}: {text}"
+    return f"HTTP {status}"
+
+
+def parse_retry_after(value: str | None, *, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date).
+
+    ``now`` is the wall-clock time (``time.time()``), needed to turn a date into a delay.
+    Garbage gives ``None`` (no instruction); a date in the past gives ``0.0``.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, when.timestamp() - now)
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+# --- pagination ----------------------------------------------------------------------------
+
+
+def next_page_number(pagination: Any, page: int, limit: int, item_count: int) -> int | None:
+    """The page to fetch after ``page``, or ``None`` when the listing is finished.
+
+    Follows ``hasNextPage``, falls back to ``page < totalPages``, then to "the page was full";
+    an empty page always ends the walk, whatever the server claims.
+    """
+    if item_count == 0:
+        return None
+    has_next = getattr(pagination, "has_next_page", None)
+    if has_next is not None:
+        return page + 1 if has_next else None
+    total_pages = getattr(pagination, "total_pages", None)
+    if total_pages is not None:
+        return page + 1 if page < total_pages else None
+    return page + 1 if item_count >= limit else None

@@ -1,0 +1,248 @@
+"""``client.customers``: the company's customer directory (secret key, except ``tickets``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final, Unpack
+
+from .._protocol import at_least_one, check_int_range, require_str
+from .._transport import Request
+from .._types import NOT_GIVEN, CallOptions, NotGiven
+from ..errors import UnprocessableEntityError
+from ..models import Customer, Page, Pagination, Ticket
+from ..pagination import AsyncPaginator
+from ._base import Resource, _structure_data
+
+_Customers = list[Customer]
+_Tickets = list[Ticket]
+_TAKEN: Final = "already taken"
+
+
+def _customer_key(customer: Customer) -> str:
+    return customer.id
+
+
+def _ticket_key(ticket: Ticket) -> str:
+    return ticket.id
+
+
+class Customers(Resource):
+    """Customers. Every call but :meth:`tickets` needs a **secret** key (``sk_...``).
+
+    Note the API's asymmetry: an unknown customer id is a 422
+    (:class:`UnprocessableEntityError`, "This value does not exist.") on get and delete, not a
+    404.
+    """
+
+    __slots__ = ()
+
+    async def create(
+        self,
+        *,
+        external_id: str | None = None,
+        name: str | None = None,
+        email: str | None = None,
+        mobile: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        **call: Unpack[CallOptions],
+    ) -> Customer:
+        """``POST /customers/create``. Only the arguments that are not ``None`` are sent.
+
+        With an ``external_id`` the call is safe to retry: should a retry meet "already taken"
+        for that id (the first attempt did land), the customer is fetched and returned.
+        """
+        body = _fields(external_id=external_id, name=name, email=email, mobile=mobile)
+        if metadata is not None:
+            body["metadata"] = _metadata(metadata)
+        request = Request(
+            "POST",
+            "/customers/create",
+            json=body,
+            idempotent=external_id is not None,
+            secret_only=True,
+        )
+        try:
+            return await self._call(request, Customer, call)
+        except UnprocessableEntityError as exc:
+            if external_id is not None and exc.attempts > 1 and _is_taken(exc, "externalId"):
+                return await self.get(external_id=external_id, **call)
+            raise
+
+    async def get_or_create(
+        self,
+        *,
+        external_id: str,
+        name: str | None = None,
+        email: str | None = None,
+        mobile: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        **call: Unpack[CallOptions],
+    ) -> Customer:
+        """The customer with this ``external_id``, created with the given fields if missing.
+
+        Creates first and falls back to a fetch on "already taken", so two workers racing on
+        the same id still end with one customer. An existing customer is returned as is (its
+        fields are not updated).
+        """
+        require_str(external_id, "external_id")
+        try:
+            return await self.create(
+                external_id=external_id,
+                name=name,
+                email=email,
+                mobile=mobile,
+                metadata=metadata,
+                **call,
+            )
+        except UnprocessableEntityError as exc:
+            if not _is_taken(exc, "externalId"):
+                raise
+        return await self.get(external_id=external_id, **call)
+
+    def list(
+        self,
+        *,
+        limit: int = 100,
+        page: int = 1,
+        **call: Unpack[CallOptions],
+    ) -> AsyncPaginator[Customer]:
+        """``GET /customers/getAll``, newest first. ``limit`` is 1-100.
+
+        Returns at once: ``async for`` walks every customer across pages, ``await`` gives the
+        one page, ``.pages()`` walks pages.
+        """
+        check_int_range(limit, "limit", 1, 100)
+        check_int_range(page, "page", 1)
+
+        async def fetch(page_no: int, size: int) -> Page[Customer]:
+            request = Request(
+                "GET",
+                "/customers/getAll",
+                params={"page": page_no, "limit": size},
+                secret_only=True,
+            )
+            return await self._page(request, _Customers, call)
+
+        return AsyncPaginator(fetch, page=page, limit=limit, key=_customer_key)
+
+    async def get(
+        self,
+        *,
+        id: str | None = None,
+        external_id: str | None = None,
+        **call: Unpack[CallOptions],
+    ) -> Customer:
+        """``GET /customers/getOne`` by ``id`` or ``external_id`` (``id`` wins when both).
+
+        An unknown customer is a 422 (``field_errors`` says "This value does not exist."),
+        not a 404.
+        """
+        params = _locator(id, external_id)
+        request = Request("GET", "/customers/getOne", params=params, secret_only=True)
+        return await self._call(request, Customer, call)
+
+    async def update(
+        self,
+        *,
+        id: str | None = None,
+        external_id: str | None = None,
+        name: str | NotGiven | None = NOT_GIVEN,
+        email: str | NotGiven | None = NOT_GIVEN,
+        mobile: str | NotGiven | None = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        **call: Unpack[CallOptions],
+    ) -> Customer:
+        """``PUT /customers/update``: change only the fields passed (a partial update).
+
+        The record is found by ``id``; then ``external_id``, if given, is its **new** external
+        id. Without ``id`` it is found by ``external_id``. A field passed as ``None`` is sent
+        as ``null`` (cleared); a field left out is not sent. ``metadata`` **replaces** the
+        stored object entirely: read, merge and write it back to keep other keys.
+        """
+        at_least_one("id", id, "external_id", external_id)
+        body: dict[str, Any] = _fields(id=id, external_id=external_id)
+        for wire, value in (("name", name), ("email", email), ("mobile", mobile)):
+            if value is not NOT_GIVEN:
+                if value is not None and not isinstance(value, str):
+                    raise TypeError(f"{wire} must be a string or None")
+                body[wire] = value
+        if metadata is not NOT_GIVEN:
+            body["metadata"] = None if metadata is None else _metadata(metadata)
+        request = Request("PUT", "/customers/update", json=body, secret_only=True)
+        return await self._call(request, Customer, call)
+
+    async def delete(
+        self,
+        *,
+        id: str | None = None,
+        external_id: str | None = None,
+        **call: Unpack[CallOptions],
+    ) -> None:
+        """``DELETE /customers/delete``: permanent. The customer's tickets stay."""
+        params = _locator(id, external_id)
+        request = Request("DELETE", "/customers/delete", params=params, secret_only=True)
+        await self._send(request, call)
+
+    def tickets(
+        self,
+        *,
+        id: str | None = None,
+        external_id: str | None = None,
+        limit: int = 10,
+        page: int = 1,
+        **call: Unpack[CallOptions],
+    ) -> AsyncPaginator[Ticket]:
+        """``GET /customers/tickets``: a customer's tickets, newest first. ``limit`` is 1-10.
+
+        Public or secret key. Same paginator as :meth:`list`.
+        """
+        locator = _locator(id, external_id)
+        check_int_range(limit, "limit", 1, 10)
+        check_int_range(page, "page", 1)
+
+        async def fetch(page_no: int, size: int) -> Page[Ticket]:
+            params: dict[str, str | int] = {**locator, "page": page_no, "limit": size}
+            request = Request("GET", "/customers/tickets", params=params)
+            return await self._page(request, _Tickets, call)
+
+        return AsyncPaginator(fetch, page=page, limit=limit, key=_ticket_key)
+
+    async def _page(self, request: Request, cls: Any, call: CallOptions) -> Page[Any]:
+        env = await self._send(request, call)
+        items = _structure_data(env, cls)
+        raw = env.pagination
+        pagination = Pagination() if raw is None else Pagination.from_dict(raw)
+        return Page(items, pagination)
+
+
+def _fields(**values: str | None) -> dict[str, Any]:
+    """Wire names for the arguments that were given, each checked to be a string."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+        out["externalId" if name == "external_id" else name] = value
+    return out
+
+
+def _metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(metadata, Mapping):
+        raise TypeError("metadata must be a mapping (a JSON object)")
+    return dict(metadata)
+
+
+def _locator(id: str | None, external_id: str | None) -> dict[str, str | int]:
+    """Query parameters naming one customer; ``id`` wins, so only it is sent when both are."""
+    at_least_one("id", id, "external_id", external_id)
+    if id is not None:
+        require_str(id, "id")
+        return {"id": id}
+    assert external_id is not None
+    require_str(external_id, "external_id")
+    return {"externalId": external_id}
+
+
+def _is_taken(exc: UnprocessableEntityError, field: str) -> bool:
+    return _TAKEN in exc.field_errors.get(field, "").lower()
