@@ -7,6 +7,7 @@ math live here so that they can be tested (and reasoned about) on their own.
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import math
 import re
 from collections.abc import Mapping
@@ -31,7 +32,6 @@ from .errors import (
 )
 
 DEFAULT_BASE_URL: Final = "https://api-dev.skiplino.com/external/v1"
-LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 _DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -149,17 +149,22 @@ def check_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
         raise ValueError(f"base_url must be an absolute http(s) URL, got {url!r}")
     if parts.query or parts.fragment:
         raise ValueError("base_url must not carry a query string or fragment")
-    if (
-        parts.scheme == "http"
-        and not allow_insecure_http
-        and parts.hostname not in LOOPBACK_HOSTS
-        and not parts.hostname.startswith("127.")
-    ):
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback(parts.hostname):
         raise ValueError(
             f"refusing plain-http base_url {url!r}: the API key would travel unencrypted. "
             "Use https, or pass allow_insecure_http=True if you really mean it"
         )
     return url.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback IP literal; names that merely start with ``127.`` are not."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def redact(key: str) -> str:

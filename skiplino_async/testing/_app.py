@@ -1,0 +1,303 @@
+"""aiohttp glue of the fake server: routes, authentication, envelopes, request log, faults."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from . import _ops as ops
+from ._faults import Faults, Handler
+from ._i18n import resolve_locale
+from ._state import FakeState
+
+#: Path prefix of every route, as in the real base URL ``https://…/external/v1``.
+BASE_PATH: Final = "/external/v1"
+
+#: How many handled requests the log keeps by default (the oldest are dropped).
+DEFAULT_REQUEST_LOG_SIZE: Final = 10_000
+
+STATE_KEY: Final = web.AppKey("skiplino_state", FakeState)
+FAULTS_KEY: Final = web.AppKey("skiplino_faults", Faults)
+
+#: Request bodies up to this size are accepted (aiohttp's default of 1 MiB is too small for
+#: tests that send large metadata on purpose).
+CLIENT_MAX_SIZE: Final = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request the server handled, for assertions in tests.
+
+    ``path`` is relative to the API base (``"/customers/getAll"``); ``headers`` is the request's
+    case-insensitive header mapping; ``status`` is ``None`` when no response was sent (dropped
+    connection or the client went away).
+    """
+
+    method: str
+    path: str
+    query_string: str
+    headers: Mapping[str, str]
+    body: bytes
+    status: int | None
+    request_id: str
+
+    def json(self) -> Any:
+        """The request body parsed as JSON."""
+        return orjson.loads(self.body)
+
+
+REQUESTS_KEY: Final[web.AppKey[list[RecordedRequest]]] = web.AppKey("skiplino_requests")
+
+
+def json_response(status: int, body: Mapping[str, Any]) -> web.Response:
+    """A JSON response serialised with orjson."""
+    return web.Response(status=status, body=orjson.dumps(body), content_type="application/json")
+
+
+def _error_response(exc: ops.ApiError) -> web.Response:
+    return json_response(exc.status, exc.body())
+
+
+def relative_path(path: str, base_path: str) -> str:
+    """``path`` without the API base prefix (unchanged when it lies outside the base)."""
+    if base_path and (path == base_path or path.startswith(base_path + "/")):
+        return path[len(base_path) :] or "/"
+    return path
+
+
+def _is_secret_only(path: str) -> bool:
+    # Every customers/* operation needs a secret key except listing a customer's tickets.
+    return path.startswith("/customers/") and path != "/customers/tickets"
+
+
+def _authenticate(request: web.Request, state: FakeState, path: str) -> None:
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    kind = state.api_keys.get(key.strip()) if scheme.lower() == "bearer" else None
+    if kind is None:
+        raise ops.ApiError(401, "Unauthenticated.", "Invalid or missing API key.")
+    if kind != "secret" and _is_secret_only(path):
+        raise ops.ApiError(
+            401, "Unauthenticated.", "This operation requires a secret key (sk_...)."
+        )
+
+
+def _locale(request: web.Request) -> str:
+    return resolve_locale(request.headers.get("X-Locale"))
+
+
+async def _json_body(request: web.Request) -> object:
+    """The parsed JSON body; an empty body counts as ``{}``."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ops.validation_error({"body": "This value is not valid JSON."}) from None
+
+
+def _reply(reply: ops.Reply) -> web.Response:
+    return json_response(reply.status, reply.body)
+
+
+# -- handlers --------------------------------------------------------------------------------
+
+
+async def _branches(request: web.Request) -> web.StreamResponse:
+    return _reply(ops.list_branches(request.app[STATE_KEY], _locale(request)))
+
+
+async def _branch_tree(request: web.Request) -> web.StreamResponse:
+    branch_id = request.match_info["branch_id"]
+    return _reply(ops.branch_tree(request.app[STATE_KEY], _locale(request), branch_id))
+
+
+async def _slots(request: web.Request) -> web.StreamResponse:
+    service_id = request.match_info["service_id"]
+    return _reply(ops.service_slots(request.app[STATE_KEY], service_id, request.query))
+
+
+async def _book(request: web.Request) -> web.StreamResponse:
+    body = await _json_body(request)
+    return _reply(ops.book_ticket(request.app[STATE_KEY], _locale(request), body))
+
+
+async def _ticket(request: web.Request) -> web.StreamResponse:
+    ticket_id = request.match_info["ticket_id"]
+    return _reply(ops.get_ticket(request.app[STATE_KEY], _locale(request), ticket_id))
+
+
+async def _cancel(request: web.Request) -> web.StreamResponse:
+    await request.read()  # an optional body is accepted and ignored
+    ticket_id = request.match_info["ticket_id"]
+    return _reply(ops.cancel_ticket(request.app[STATE_KEY], _locale(request), ticket_id))
+
+
+async def _change_time(request: web.Request) -> web.StreamResponse:
+    ticket_id = request.match_info["ticket_id"]
+    state = request.app[STATE_KEY]
+    body = await _json_body(request)
+    return _reply(ops.change_ticket_time(state, _locale(request), ticket_id, body))
+
+
+async def _create_customer(request: web.Request) -> web.StreamResponse:
+    body = await _json_body(request)
+    return _reply(ops.create_customer(request.app[STATE_KEY], body))
+
+
+async def _list_customers(request: web.Request) -> web.StreamResponse:
+    return _reply(ops.list_customers(request.app[STATE_KEY], request.query))
+
+
+async def _get_customer(request: web.Request) -> web.StreamResponse:
+    return _reply(ops.get_customer(request.app[STATE_KEY], request.query))
+
+
+async def _update_customer(request: web.Request) -> web.StreamResponse:
+    body = await _json_body(request)
+    return _reply(ops.update_customer(request.app[STATE_KEY], body))
+
+
+async def _delete_customer(request: web.Request) -> web.StreamResponse:
+    return _reply(ops.delete_customer(request.app[STATE_KEY], request.query))
+
+
+async def _customer_tickets(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE_KEY]
+    return _reply(ops.customer_tickets(state, _locale(request), request.query))
+
+
+_ROUTES: Final[tuple[tuple[str, str, Handler], ...]] = (
+    ("GET", "/branches", _branches),
+    ("GET", "/branches/{branch_id}/tree", _branch_tree),
+    ("GET", "/services/{service_id}/slots", _slots),
+    ("POST", "/tickets/book", _book),
+    ("GET", "/tickets/{ticket_id}", _ticket),
+    ("POST", "/tickets/{ticket_id}/cancel", _cancel),
+    ("POST", "/tickets/{ticket_id}/change-time", _change_time),
+    ("POST", "/customers/create", _create_customer),
+    ("GET", "/customers/getAll", _list_customers),
+    ("GET", "/customers/getOne", _get_customer),
+    ("PUT", "/customers/update", _update_customer),
+    ("DELETE", "/customers/delete", _delete_customer),
+    ("GET", "/customers/tickets", _customer_tickets),
+)
+
+
+# -- middlewares -----------------------------------------------------------------------------
+
+
+def _envelope_middleware(base_path: str) -> Middleware:
+    """Authenticate, then turn every error into the API's JSON error envelope."""
+
+    @web.middleware
+    async def envelope(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            _authenticate(request, request.app[STATE_KEY], relative_path(request.path, base_path))
+            return await handler(request)
+        except ops.ApiError as exc:
+            return _error_response(exc)
+        except web.HTTPException as exc:
+            # Router errors (unknown route, wrong method) and aiohttp's own request errors.
+            if exc.status == 404:
+                error = f"The route {request.method} {request.path} does not exist."
+            else:
+                error = exc.reason
+            response = json_response(exc.status, {"message": f"{exc.reason}.", "error": error})
+            response.headers.extend((k, v) for k, v in exc.headers.items() if k == "Allow")
+            return response
+
+    return envelope
+
+
+def _pipeline_middleware(base_path: str, log_size: int | None) -> Middleware:
+    """Number and record every request, and route it through the fault rules."""
+    counter = itertools.count(1)
+
+    @web.middleware
+    async def pipeline(request: web.Request, handler: Handler) -> web.StreamResponse:
+        request_id = f"req_{next(counter):06d}"
+        extra_headers = {"X-Request-Id": request_id}
+        path = relative_path(request.path, base_path)
+        response: web.StreamResponse | None = None
+        body = b""
+        try:
+            try:
+                body = await request.read()  # cached: handlers read it again for free
+            except web.HTTPException as exc:  # e.g. 413: answer without the handler
+                response = json_response(exc.status, {"message": f"{exc.reason}.", "error": None})
+            else:
+                response = await request.app[FAULTS_KEY].run(request, handler, path, extra_headers)
+            if not response.prepared:
+                response.headers.update(extra_headers)
+            return response
+        finally:
+            transport = request.transport
+            delivered = response is not None and (
+                response.prepared or (transport is not None and not transport.is_closing())
+            )
+            log = request.app[REQUESTS_KEY]
+            log.append(
+                RecordedRequest(
+                    method=request.method,
+                    path=path,
+                    query_string=request.query_string,
+                    headers=request.headers,
+                    body=body,
+                    status=response.status if delivered and response is not None else None,
+                    request_id=request_id,
+                )
+            )
+            if log_size is not None and len(log) > log_size:
+                del log[: len(log) - log_size]  # bounded, for long-running servers
+
+    return pipeline
+
+
+def create_app(
+    state: FakeState | None = None,
+    faults: Faults | None = None,
+    *,
+    requests: list[RecordedRequest] | None = None,
+    request_log_size: int | None = DEFAULT_REQUEST_LOG_SIZE,
+    base_path: str = BASE_PATH,
+) -> web.Application:
+    """The fake Skiplino API as an aiohttp application (routes under ``base_path``).
+
+    Handled requests are appended to ``requests``, keeping the latest ``request_log_size``
+    (``None``: all of them).
+
+    Use it with aiohttp's own test utilities, e.g. ``TestServer(create_app())``; the state,
+    faults and request log are also reachable as ``app[STATE_KEY]``, ``app[FAULTS_KEY]`` and
+    ``app[REQUESTS_KEY]``.
+    """
+    base_path = base_path.rstrip("/")
+    app = web.Application(
+        middlewares=[
+            _pipeline_middleware(base_path, request_log_size),
+            _envelope_middleware(base_path),
+        ],
+        client_max_size=CLIENT_MAX_SIZE,
+    )
+    faults = faults if faults is not None else Faults()
+    app[STATE_KEY] = state if state is not None else FakeState()
+    app[FAULTS_KEY] = faults
+    app[REQUESTS_KEY] = requests if requests is not None else []
+    for method, path, handler in _ROUTES:
+        app.router.add_route(method, base_path + path, handler)
+
+    async def on_startup(_: web.Application) -> None:
+        faults.open()
+
+    async def on_shutdown(_: web.Application) -> None:
+        faults.close()  # wake stalled/delayed handlers so shutdown does not wait for them
+
+    app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
+    return app
