@@ -48,12 +48,15 @@ class Skiplino:
             ``allow_insecure_http=True``.
         locale: sent as ``X-Locale`` on every request (override per call with ``locale=``).
         timeout: seconds per attempt, or an ``aiohttp.ClientTimeout``.
-        max_retries: retries after the first attempt; see the README on idempotency.
+        max_retries: retries after the first attempt (default 2, or the ``retry_policy``'s);
+            see the README on idempotency: an ambiguous booking is never re-sent.
         deadline: seconds for a whole call including retries and waits (``None``: no limit
             beyond ``timeout`` times attempts).
-        session: an ``aiohttp.ClientSession`` you own.
-        retry_policy: a :class:`RetryPolicy` for finer control of waits (its ``max_retries``
-            is replaced by ``max_retries``).
+        session: an ``aiohttp.ClientSession`` you own. Note that aiohttp itself re-sends a
+            GET/PUT/DELETE once when a pooled connection drops; the SDK turns that off on the
+            sessions it creates (so ``attempts`` counts every request) but not on yours.
+        retry_policy: a :class:`RetryPolicy` for finer control of waits; an explicit
+            ``max_retries`` overrides its own.
         trace_configs: aiohttp trace configs for the session the SDK creates.
         connection_limit: size of the connection pool the SDK creates.
         rate_limit: at most this many requests per second, shared by all concurrent calls
@@ -72,7 +75,7 @@ class Skiplino:
         base_url: str | None = None,
         locale: str | None = None,
         timeout: float | aiohttp.ClientTimeout = 30.0,
-        max_retries: int = 2,
+        max_retries: int | None = None,
         deadline: float | None = None,
         session: aiohttp.ClientSession | None = None,
         allow_insecure_http: bool = False,
@@ -88,14 +91,20 @@ class Skiplino:
             )
         if not isinstance(key, str) or any(c in key for c in "\r\n"):
             raise ValueError("api_key must be a single-line string")
+        if session is not None and trace_configs:
+            raise ValueError(
+                "trace_configs only apply to a session the SDK creates; "
+                "pass them to your own aiohttp.ClientSession instead"
+            )
         url = base_url or os.environ.get("SKIPLINO_BASE_URL") or _protocol.DEFAULT_BASE_URL
         self._base_url = _protocol.check_base_url(url, allow_insecure_http=allow_insecure_http)
         self._key_hint = _protocol.redact(key)
-        _check_retries(max_retries)
         policy = retry_policy if retry_policy is not None else RetryPolicy()
+        if max_retries is not None:
+            policy = policy.with_max_retries(_check_retries(max_retries))
         self._settings = Settings(
             timeout=make_timeout(timeout),
-            retry=policy.with_max_retries(max_retries),
+            retry=policy,
             locale=locale or None,
             deadline=_check_deadline(deadline),
         )
@@ -119,18 +128,22 @@ class Skiplino:
 
     @property
     def base_url(self) -> str:
+        """The API base URL every path is joined to (no trailing slash)."""
         return self._base_url
 
     @property
     def locale(self) -> str | None:
+        """The default ``X-Locale`` of this client, or ``None`` when none is sent."""
         return self._settings.locale
 
     @property
     def max_retries(self) -> int:
+        """Retries after the first attempt of each call."""
         return self._settings.retry.max_retries
 
     @property
     def timeout(self) -> aiohttp.ClientTimeout:
+        """The per-attempt timeout."""
         return self._settings.timeout
 
     def with_options(

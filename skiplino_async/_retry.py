@@ -37,9 +37,11 @@ class Failure(enum.Enum):
 class RetryPolicy:
     """Retry rules. ``max_retries`` counts retries after the first attempt (0 disables).
 
-    Waits grow as ``initial_delay * 2**n`` capped at ``max_delay``, with full jitter. A
-    ``Retry-After`` from the server is obeyed exactly instead; one longer than
-    ``max_retry_after`` is not slept on: the error is raised with its ``retry_after``.
+    Waits grow as ``initial_delay * 2**n`` capped at ``max_delay`` (``backoff.expo``), each
+    passed through ``jitter``: ``backoff.full_jitter`` by default (uniform over ``[0, wait]``),
+    ``None`` for the exact exponential. A ``Retry-After`` from the server is obeyed exactly
+    instead; one longer than ``max_retry_after`` is not slept on: the error is raised with its
+    ``retry_after``. The per-call ``deadline`` is a client option, not part of the policy.
     """
 
     max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
@@ -56,6 +58,16 @@ class RetryPolicy:
         for value in gen:
             yield jitter(value) if jitter is not None else value
 
+    def delay(self, waits: Iterator[float], retry_after: float | None) -> float:
+        """Seconds to sleep before the next attempt.
+
+        A server's ``Retry-After`` is obeyed exactly: jittering it down would only earn another
+        429. Otherwise the next value of ``waits`` (an iterator from :meth:`waits`).
+        """
+        if retry_after is not None:
+            return retry_after
+        return next(waits)
+
     def should_retry(
         self,
         *,
@@ -65,7 +77,14 @@ class RetryPolicy:
         status: int | None = None,
         retry_after: float | None = None,
     ) -> bool:
-        """Whether the failed attempt may be tried again (ignoring time budgets)."""
+        """Whether the failed attempt may be tried again (ignoring time budgets).
+
+        ``idempotent`` requests (GET, PUT, DELETE, a create keyed by an external id) are
+        retried on any network failure and on 408, 429, 500, 502, 503 and 504. Other requests
+        only when the server certainly did not act: the connection was never made, a 429, or
+        a 503 carrying ``Retry-After``. A ``Retry-After`` above ``max_retry_after`` ends the
+        retries whatever the request.
+        """
         if retries_done >= self.max_retries:
             return False
         if retry_after is not None and retry_after > self.max_retry_after:
@@ -82,4 +101,5 @@ class RetryPolicy:
         return status == 503 and retry_after is not None
 
     def with_max_retries(self, max_retries: int) -> RetryPolicy:
+        """A copy with another ``max_retries`` (the per-client and per-call override)."""
         return attrs.evolve(self, max_retries=max_retries)

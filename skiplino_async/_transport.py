@@ -123,6 +123,12 @@ class Transport:
                 connector=aiohttp.TCPConnector(limit=self._connector_limit),
                 trace_configs=self._trace_configs,
             )
+            # aiohttp silently re-sends a GET/PUT/DELETE once when the connection closes before
+            # the answer. The retry loop here already does that, with backoff, and counts it:
+            # one attempt must be one request, or max_retries=0 would not mean "send once".
+            # (aiohttp's own test client turns it off the same way.)
+            if hasattr(session, "_retry_connection"):
+                session._retry_connection = False
             self._session = session
         return session
 
@@ -155,7 +161,12 @@ class Transport:
         return url
 
     async def send(self, request: Request, settings: Settings) -> Envelope:
-        """Send with retries; return the decoded success envelope or raise a SkiplinoError."""
+        """Send with retries; return the decoded success envelope or raise a SkiplinoError.
+
+        Every error raised carries ``attempts``. A call with a ``deadline`` never sleeps or
+        waits past it: each attempt's timeout is cut to the time left, and a wait that would
+        end after it raises the last error at once instead.
+        """
         session = self._get_session()
         policy = settings.retry
         url = self._url(request.path)
@@ -167,33 +178,48 @@ class Transport:
         attempt = 0
         while True:
             attempt += 1
+            if self._limiter is not None:
+                # Before the budget is computed: time queued here counts against the deadline.
+                await self._wait_for_limiter(request, settings, deadline_at, attempt)
             timeout = settings.timeout
+            cut_by_deadline = False
             if deadline_at is not None:
                 remaining = deadline_at - time.monotonic()
                 if remaining <= 0:
+                    # A non-idempotent request is only ever retried when the server certainly
+                    # did not act, so only an idempotent one can have been processed before.
                     raise APITimeoutError(
                         f"deadline of {settings.deadline:g}s exceeded",
-                        request_sent=attempt > 1,
+                        request_sent=attempt > 1 and request.idempotent,
                         attempts=attempt - 1,
                     )
                 if timeout.total is None or remaining < timeout.total:
                     timeout = attrs.evolve(timeout, total=remaining)
+                    cut_by_deadline = True
             failure: Failure
             retry_after: float | None = None
             status: int | None = None
             error: Exception
-            if self._limiter is not None:
-                await self._limiter.acquire()
             try:
                 status, resp_headers, raw = await self._attempt(
                     session, request, url, body, headers, timeout
                 )
             except APIConnectionError as exc:
                 exc.attempts = attempt
+                if cut_by_deadline and isinstance(exc, APITimeoutError):
+                    exc.message = f"deadline of {settings.deadline:g}s exceeded ({exc.message})"
+                    exc.args = (exc.message,)
                 error = exc
-                failure = Failure.DISCONNECTED if exc.request_sent else Failure.NOT_SENT
-                if isinstance(exc, APITimeoutError) and exc.request_sent:
+                if not exc.request_sent:
+                    failure = Failure.NOT_SENT
+                elif isinstance(exc, APITimeoutError):
                     failure = Failure.TIMEOUT
+                else:
+                    failure = Failure.DISCONNECTED
+            except APIResponseValidationError:
+                # A body too large to buffer: sending again would only fetch it again.
+                self._log_done(request, None, started, attempt)
+                raise
             else:
                 if 200 <= status < 300:
                     envelope = _protocol.decode_success(status, resp_headers, raw)
@@ -232,12 +258,13 @@ class Transport:
                 raise error
             if waits is None:
                 waits = policy.waits()
-            delay = retry_after if retry_after is not None else next(waits)
+            delay = policy.delay(waits, retry_after)
             if deadline_at is not None and time.monotonic() + delay >= deadline_at:
                 self._log_done(request, status, started, attempt, error)
                 raise error
-            logger.warning(
-                "%s %s failed (%s); retry %d/%d in %.2fs",
+            # INFO, not WARNING: a library must stay silent unless the application opts in.
+            logger.info(
+                "%s %s failed (%s); retry %d/%d in %.3fs",
                 request.method,
                 request.path,
                 _describe(error),
@@ -246,6 +273,23 @@ class Transport:
                 delay,
             )
             await asyncio.sleep(delay)
+
+    async def _wait_for_limiter(
+        self, request: Request, settings: Settings, deadline_at: float | None, attempt: int
+    ) -> None:
+        assert self._limiter is not None
+        if deadline_at is None:
+            await self._limiter.acquire()
+            return
+        try:
+            async with asyncio.timeout(max(0.0, deadline_at - time.monotonic())):
+                await self._limiter.acquire()
+        except TimeoutError:
+            raise APITimeoutError(
+                f"deadline of {settings.deadline:g}s exceeded waiting for the client's rate limit",
+                request_sent=attempt > 1 and request.idempotent,
+                attempts=attempt - 1,
+            ) from None
 
     async def _attempt(
         self,
@@ -289,7 +333,7 @@ class Transport:
             raise APITimeoutError(f"timed out connecting: {exc}", request_sent=False) from exc
         except TimeoutError as exc:
             raise APITimeoutError(
-                f"timed out waiting for the response after {timeout.total:g}s", request_sent=True
+                f"timed out waiting for the response ({_limits(timeout)})", request_sent=True
             ) from exc
         except aiohttp.ClientConnectorError as exc:
             raise APIConnectionError(f"could not connect: {exc}", request_sent=False) from exc
@@ -319,6 +363,16 @@ class Transport:
             attempts,
             "" if attempts == 1 else "s",
         )
+
+
+def _limits(timeout: aiohttp.ClientTimeout) -> str:
+    """The limits of a ClientTimeout that are set, e.g. ``total=30s, sock_read=5s``."""
+    parts = [
+        f"{name}={value:g}s"
+        for name in ("total", "connect", "sock_connect", "sock_read")
+        if (value := getattr(timeout, name)) is not None
+    ]
+    return ", ".join(parts) or "no limit"
 
 
 def _describe(error: Exception | None) -> str:

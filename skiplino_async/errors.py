@@ -104,6 +104,14 @@ class APIStatusError(SkiplinoError):
         self.attempts = attempts
 
     @property
+    def request_sent(self) -> bool:
+        """Always ``True``: the server answered, so it received the request.
+
+        After a 500/502/504 a booking may exist even though the call failed.
+        """
+        return True
+
+    @property
     def request_id(self) -> str | None:
         """The server's request id header, when it sent one (quote it in support requests)."""
         return self.headers.get("X-Request-Id")
