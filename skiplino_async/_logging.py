@@ -1,6 +1,13 @@
 """The ``skiplino_async`` logger: silent by default, ``SKIPLINO_LOG=debug|info`` to switch on.
 
-Nothing logged here ever contains the API key: headers are redacted before they are logged.
+What is logged, by level:
+
+* ``DEBUG``: every attempt's request line, headers and body, and the response status and body
+  (truncated). The ``Authorization`` header is redacted before it is formatted.
+* ``INFO``: one line per call: method, path, final status (or error), duration and attempts.
+* ``WARNING``: each retry, with the reason and the wait before it.
+
+Nothing logged here ever contains the API key.
 """
 
 from __future__ import annotations
@@ -11,26 +18,39 @@ from collections.abc import Mapping
 from typing import Final
 
 logger: Final = logging.getLogger("skiplino_async")
+# A library must not print on its own: without this, Python's last-resort handler would write
+# retry warnings to stderr in applications that never configured logging.
+logger.addHandler(logging.NullHandler())
+
 _LEVELS: Final = {"debug": logging.DEBUG, "info": logging.INFO}
 _HANDLER_NAME: Final = "skiplino_async.env"
+_SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+REDACTED: Final = "<redacted>"
 
 
-def configure_from_env(environ: Mapping[str, str] = os.environ) -> None:
-    """Attach a stderr handler when ``SKIPLINO_LOG`` asks for one (once)."""
+def configure_from_env(environ: Mapping[str, str] = os.environ) -> logging.Handler | None:
+    """Attach a stderr handler when ``SKIPLINO_LOG`` is ``debug`` or ``info`` (once).
+
+    Called when :mod:`skiplino_async` is imported. Returns the handler that logs the SDK's
+    records (the existing one if already attached), or ``None`` when the variable is unset or
+    names another level, in which case the logger is left as the application configured it.
+    """
     level = _LEVELS.get(environ.get("SKIPLINO_LOG", "").strip().lower())
     if level is None:
-        return
+        return None
     logger.setLevel(level)
-    if not any(h.get_name() == _HANDLER_NAME for h in logger.handlers):
-        handler = logging.StreamHandler()
-        handler.set_name(_HANDLER_NAME)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
+    for existing in logger.handlers:
+        if existing.get_name() == _HANDLER_NAME:
+            existing.setLevel(level)
+            return existing
+    handler = logging.StreamHandler()
+    handler.set_name(_HANDLER_NAME)
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    return handler
 
 
 def redacted_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers safe to log: credentials replaced."""
-    return {
-        k: ("<redacted>" if k.lower() in ("authorization", "cookie", "proxy-authorization") else v)
-        for k, v in headers.items()
-    }
+    """Headers safe to log: credentials replaced by ``<redacted>``."""
+    return {k: (REDACTED if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}

@@ -149,6 +149,9 @@ def check_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
         raise ValueError(f"base_url must be an absolute http(s) URL, got {url!r}")
     if parts.query or parts.fragment:
         raise ValueError("base_url must not carry a query string or fragment")
+    if parts.username is not None or parts.password is not None:
+        # Credentials in a URL end up in logs and error messages; the API key is the credential.
+        raise ValueError("base_url must not contain user:password@")
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(parts.hostname):
         raise ValueError(
             f"refusing plain-http base_url {url!r}: the API key would travel unencrypted. "

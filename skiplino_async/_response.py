@@ -31,6 +31,7 @@ class RawResponse:
 
     @property
     def retries(self) -> int:
+        """Retries the call took before this response: ``attempts - 1``."""
         return self.attempts - 1
 
     @property
@@ -47,7 +48,14 @@ class ResponseCapture:
 
     @property
     def last(self) -> RawResponse | None:
+        """The most recent response recorded, or ``None`` when no call has succeeded yet."""
         return self.responses[-1] if self.responses else None
+
+    def __iter__(self) -> Iterator[RawResponse]:
+        return iter(self.responses)
+
+    def __len__(self) -> int:
+        return len(self.responses)
 
 
 _sink: Final[ContextVar[list[RawResponse] | None]] = ContextVar(
@@ -57,7 +65,12 @@ _sink: Final[ContextVar[list[RawResponse] | None]] = ContextVar(
 
 @contextmanager
 def capture_responses() -> Iterator[ResponseCapture]:
-    """Record the raw responses of the calls made in this block (this task only).
+    """Record the raw responses of the successful calls made in this block.
+
+    Only this task's calls are recorded (and those of tasks it starts inside the block):
+    other tasks sharing the client are not seen. A failed call records nothing; its
+    exception carries the same details (``status_code``, ``headers``, ``request_id``,
+    ``attempts``).
 
     >>> with capture_responses() as captured:
     ...     ticket = await client.tickets.get("k7m2p9x4q1")
@@ -72,10 +85,12 @@ def capture_responses() -> Iterator[ResponseCapture]:
 
 
 def record(raw: RawResponse) -> None:
+    """Append ``raw`` to the innermost active capture of this task, if any."""
     sink = _sink.get()
     if sink is not None:
         sink.append(raw)
 
 
 def capturing() -> bool:
+    """Whether a capture is active in this task (the transport skips the work otherwise)."""
     return _sink.get() is not None

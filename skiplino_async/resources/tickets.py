@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime
 from typing import Any, Final, Unpack
 
@@ -26,9 +26,14 @@ logger: Final = logging.getLogger("skiplino_async")
 
 #: Polling faster than this only loads the API: positions change in minutes, not milliseconds.
 MIN_WATCH_INTERVAL: Final = 0.5
+#: Longest wait between polls after repeated transient errors.
+MAX_WATCH_BACKOFF: Final = 60.0
 _FINAL_STATUSES: Final = frozenset({TicketStatus.SERVED, TicketStatus.CANCELLED})
 
 Location = Mapping[str, float] | tuple[float, float]
+
+# Looked up at call time so that tests can drive a watch without real waits.
+_sleep = asyncio.sleep
 
 
 class Tickets(Resource):
@@ -167,13 +172,23 @@ class Tickets(Resource):
         interval: float = 5.0,
         max_errors: int = 5,
         **call: Unpack[CallOptions],
-    ) -> AsyncIterator[Ticket]:
+    ) -> AsyncGenerator[Ticket, None]:
         """Poll a ticket, yielding it whenever its status, queue size or waiting time changes.
 
-        The first poll is always yielded. Ends after yielding a served or cancelled ticket.
-        ``interval`` is floored at 0.5 s. Transient errors (network, 5xx, 429) back off and
-        retry, up to ``max_errors`` in a row; other errors (e.g. 404) are raised.
+        The first poll is always yielded; the iteration ends after yielding a ``served`` or
+        ``cancelled`` ticket (break out of it, or cancel the task, to stop earlier).
+        ``interval`` is floored at 0.5 s. Transient errors (network, 5xx, 429) are retried
+        after a backoff (``2 * interval``, doubling, at most 60 s, at least the server's
+        ``Retry-After``), up to ``max_errors`` in a row; other errors (e.g. 404) are raised.
+
+        >>> async for ticket in client.tickets.watch(ticket_id, interval=10):
+        ...     print(ticket.status, ticket.queue_size, ticket.waiting_time)
         """
+        path_segment(ticket_id, "ticket_id")  # a bad id fails here, not after the first wait
+        if isinstance(interval, bool) or not isinstance(interval, int | float):
+            raise TypeError("interval must be a number of seconds")
+        if isinstance(max_errors, bool) or not isinstance(max_errors, int) or max_errors < 0:
+            raise ValueError(f"max_errors must be an int >= 0, got {max_errors!r}")
         pause = max(float(interval), MIN_WATCH_INTERVAL)
         last: tuple[Any, ...] | None = None
         errors = 0
@@ -184,11 +199,17 @@ class Tickets(Resource):
                 errors += 1
                 if errors > max_errors:
                     raise
-                wait = min(pause * 2**errors, 60.0)
+                wait = min(pause * 2**errors, MAX_WATCH_BACKOFF)
                 if isinstance(exc, RateLimitError) and exc.retry_after is not None:
                     wait = max(wait, exc.retry_after)
-                logger.warning("watching ticket failed (%s); polling again in %.1fs", exc, wait)
-                await asyncio.sleep(wait)
+                # INFO like the client's own retries: the caller decides what is worth a warning.
+                logger.info(
+                    "watching ticket %s failed (%s); polling again in %.1fs",
+                    ticket_id,
+                    exc,
+                    wait,
+                )
+                await _sleep(wait)
                 continue
             errors = 0
             state = (ticket.status, ticket.queue_size, ticket.waiting_time)
@@ -197,7 +218,7 @@ class Tickets(Resource):
                 yield ticket
             if ticket.status in _FINAL_STATUSES:
                 return
-            await asyncio.sleep(pause)
+            await _sleep(pause)
 
 
 def _put_customer(body: dict[str, Any], customer_id: str | None, external_id: str | None) -> None:
