@@ -39,7 +39,7 @@ from .models import (
     TicketStatus,
     TicketType,
 )
-from .pagination import AsyncPaginator
+from .pagination import AsyncPaginator, DriftError, DriftEvent, PaginatorStats
 
 __all__ = [
     "NOT_GIVEN",
@@ -56,11 +56,14 @@ __all__ = [
     "CallOptions",
     "ConflictError",
     "Customer",
+    "DriftError",
+    "DriftEvent",
     "InternalServerError",
     "NotFoundError",
     "NotGiven",
     "Page",
     "Pagination",
+    "PaginatorStats",
     "PermissionDeniedError",
     "RawResponse",
     "ResponseCapture",

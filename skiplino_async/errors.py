@@ -23,7 +23,13 @@ __all__ = [
 
 
 class SkiplinoError(Exception):
-    """Base class of every error raised by the SDK."""
+    """Base class of every error raised by the SDK.
+
+    ``checkpoint`` is set on errors raised while walking a paginated list: the position after
+    the last item yielded, to pass as ``resume_from=``; ``None`` otherwise.
+    """
+
+    checkpoint: dict[str, Any] | None = None
 
 
 class APIConnectionError(SkiplinoError):

@@ -98,6 +98,9 @@ class FakeSkiplino:
         """Stop the server and close its connections (idempotent)."""
         runner, self._runner, self._url = self._runner, None, None
         if runner is not None:
+            # One loop turn first: connections accepted but not yet set up would otherwise be
+            # left behind as unclosed transports.
+            await asyncio.sleep(0)
             await runner.cleanup()
 
     async def __aenter__(self) -> Self:
