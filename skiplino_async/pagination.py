@@ -204,6 +204,8 @@ class _Segment(Generic[T]):
     page: Page[T]
     start: int
     next: int | None
+    #: ``key(item)`` of every row of the page, computed once.
+    ids: list[Any]
 
 
 def resume_params(checkpoint: Mapping[str, Any], operation: str) -> dict[str, Any]:
@@ -526,9 +528,14 @@ class AsyncPaginator(Generic[T]):
                     stats.first_total = total
                 stats.total = total
                 stats.total_pages = pagination.total_pages
-                ids = [key(item) for item in page.items]
+                ids = list(map(key, page.items))
                 start = 0
-                found = _index(ids, anchor) if anchor is not None else None
+                # Only a first page or a changed total needs the anchor: no scan per page.
+                found = (
+                    _index(ids, anchor)
+                    if anchor is not None and (first or total != prev_total)
+                    else None
+                )
                 event: DriftEvent | None = None
                 recovered: _Segment[T] | None = None
                 if first and self._resumed and found is not None:
@@ -589,13 +596,14 @@ class AsyncPaginator(Generic[T]):
                     await _call(self._on_page, page)
                 if nxt is None:
                     self._drop_after(number)
-                elif self._plan(number, page, start, nxt, yielded()):
-                    # One loop turn lets the new requests go out before the caller spends
-                    # its time on this page, rather than after.
+                elif self._plan(number, page, start, nxt, yielded()) and self._prefetch == 1:
+                    # One loop turn lets the new request go out before the caller spends its
+                    # time on this page, rather than after. With more pages in flight the
+                    # others keep the connection busy meanwhile: the extra turn costs more.
                     await asyncio.sleep(0)
                 if recovered is not None:
                     yield recovered
-                yield _Segment(number, page, start, nxt)
+                yield _Segment(number, page, start, nxt, ids)
                 prev_total = total
                 if ids:
                     anchor = ids[-1]
@@ -616,7 +624,7 @@ class AsyncPaginator(Generic[T]):
         at = _index(ids, anchor)
         if at is None or at + 1 >= len(ids):
             return None
-        return _Segment(number, page, at + 1, following)
+        return _Segment(number, page, at + 1, following, ids)
 
     def _all_seen(self, ids: list[Any]) -> bool:
         seen = self._window_ids
@@ -634,7 +642,6 @@ class AsyncPaginator(Generic[T]):
     async def _items(self) -> AsyncIterator[T]:
         stats = self._stats
         budget = self._max_items
-        key = self._key
         produced = 0
         if budget == 0:
             return
@@ -647,26 +654,34 @@ class AsyncPaginator(Generic[T]):
                     seg.number, seg.start, self._pos.last_id, seg.page.pagination.total
                 )
                 items = seg.page.items
+                ids = seg.ids
+                fresh = ids[seg.start :]
+                # Checked once per page: when no row repeats an id already handed out (nor
+                # another row of this page), the rows need no check one by one.
+                clean = seen.isdisjoint(fresh) and len(set(fresh)) == len(fresh)
+                if clean:
+                    seen.update(fresh)
+                    current.extend(fresh)
                 for idx in range(seg.start, len(items)):
-                    item = items[idx]
-                    item_id = key(item)
-                    if item_id in seen:
-                        stats.duplicates_dropped += 1
-                        continue
-                    seen.add(item_id)
-                    current.append(item_id)
+                    item_id = ids[idx]
+                    if not clean:
+                        if item_id in seen:
+                            stats.duplicates_dropped += 1
+                            continue
+                        seen.add(item_id)
+                        current.append(item_id)
                     # The position moves before the yield: a checkpoint taken while the
                     # caller holds this item counts it as yielded.
                     pos.offset = idx + 1
                     pos.last_id = item_id
                     stats.items_yielded += 1
                     produced += 1
-                    yield item
+                    yield items[idx]
                     if budget is not None and produced >= budget:
                         return
                 pos.offset = len(items)
                 if items:
-                    pos.last_id = key(items[-1])
+                    pos.last_id = ids[-1]
 
     async def _pages(self) -> AsyncIterator[Page[T]]:
         stats = self._stats
@@ -717,8 +732,9 @@ class _Iterator(AsyncIterator[T]):
     def __aiter__(self) -> AsyncIterator[T]:
         return self
 
-    async def __anext__(self) -> T:
-        return await anext(self._gen)
+    def __anext__(self) -> Awaitable[T]:
+        # The generator's own awaitable: no extra coroutine frame per item.
+        return self._gen.__anext__()
 
     async def aclose(self) -> None:
         """Stop the walk now: cancel the requests in flight and wait for them."""

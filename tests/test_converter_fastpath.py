@@ -1,0 +1,80 @@
+"""The generated structure hooks: per-page unknown-key check, lists, aliases, independence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from skiplino_async import APIResponseValidationError, BranchTreeGroup, Customer, Pagination
+from skiplino_async._converter import structure
+
+
+def _customer(i: int, **more: Any) -> dict[str, Any]:
+    return {
+        "_id": f"{i:032x}",
+        "name": f"Customer {i}",
+        "createdAt": "2026-06-23T11:00:00.000Z",
+        "updatedAt": "2026-06-23T14:00:00+03:00",
+        **more,
+    }
+
+
+def test_only_the_record_with_unknown_keys_gets_extra() -> None:
+    page = [_customer(0), _customer(1, loyalty={"points": 3}, tags=["a"]), _customer(2)]
+    got = structure(page, list[Customer])
+    assert [c.extra for c in got] == [{}, {"loyalty": {"points": 3}, "tags": ["a"]}, {}]
+    assert [c.id for c in got] == [f"{i:032x}" for i in range(3)]
+
+
+def test_each_record_has_its_own_extra_dict() -> None:
+    first, second = structure([_customer(0), _customer(1)], list[Customer])
+    first.extra["note"] = "mine"
+    assert second.extra == {}
+
+
+def test_list_items_are_converted_like_single_objects() -> None:
+    page = [_customer(0, externalId="crm-1", metadata={"tier": "gold"}), _customer(1)]
+    assert structure(page, list[Customer]) == [structure(item, Customer) for item in page]
+    assert structure(page, list[Customer])[0].updated_at == datetime(2026, 6, 23, 11, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("data", [{}, {"_id": "x"}, "abc", None, 3])
+def test_a_list_must_be_an_array(data: Any) -> None:
+    with pytest.raises(APIResponseValidationError, match="expected an array"):
+        structure(data, list[Customer])
+
+
+@pytest.mark.parametrize("services", [{}, {"id": "s"}, "abc", None])
+def test_nested_list_must_be_an_array(services: Any) -> None:
+    with pytest.raises(
+        APIResponseValidationError, match=r"expected an array, got \w+ @ data.services"
+    ):
+        BranchTreeGroup.from_dict({"id": "g", "services": services})
+
+
+def test_a_bad_record_anywhere_in_a_page_is_located() -> None:
+    page = [_customer(i) for i in range(5)]
+    page[3]["email"] = ["not", "a", "string"]
+    with pytest.raises(
+        APIResponseValidationError, match=r"expected a string, got list @ data\[3\].email"
+    ):
+        structure(page, list[Customer])
+
+
+def test_non_object_record_in_a_page() -> None:
+    with pytest.raises(APIResponseValidationError, match=r"expected an object .*data\[1\]"):
+        structure([_customer(0), 7], list[Customer])
+
+
+def test_id_spellings() -> None:
+    assert Customer.from_dict({"id": "a"}).id == "a"
+    both = Customer.from_dict({"_id": "a", "id": "b"})
+    assert (both.id, both.extra) == ("a", {})
+
+
+def test_underscore_id_on_a_model_without_id_is_kept() -> None:
+    pagination = Pagination.from_dict({"total": 1, "_id": "p"})
+    assert pagination.extra == {"_id": "p"}
+    assert pagination.to_dict() == {"_id": "p", "total": 1}
