@@ -63,9 +63,18 @@ from __future__ import annotations
 import asyncio
 import inspect
 import math
+import operator
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+)
 from contextlib import aclosing
 from typing import Any, Final, Generic, TypeVar
 
@@ -194,6 +203,23 @@ class _Position:
     #: ``pagination.total`` of the answer the position was read from.
     total: int | None = None
     done: bool = False
+    #: While the rows of a clean page are handed out, the iterator over them (from
+    #: ``offset`` on) and the page's ids: the walk then stores nothing per row and
+    #: :meth:`settle` reads ``offset``/``last_id`` off the iterator when they are needed.
+    rows: Iterator[Any] | None = None
+    ids: list[Any] = attrs.field(factory=list)
+
+    def settle(self) -> None:
+        """Bring ``offset`` and ``last_id`` up to the rows the live iterator has handed out."""
+        rows = self.rows
+        if rows is None:
+            return
+        # A list iterator knows how many rows it has left: the row it handed out last (the
+        # one the caller may hold) counts as passed, as it would with per-row bookkeeping.
+        offset = len(self.ids) - operator.length_hint(rows)
+        if offset > self.offset:
+            self.offset = offset
+            self.last_id = self.ids[offset - 1]
 
 
 @attrs.frozen
@@ -386,6 +412,7 @@ class AsyncPaginator(Generic[T]):
         ``total_first``/``total_last`` (totals seen), ``done`` and ``stats``.
         """
         pos = self._pos
+        pos.settle()
         page, offset, done = pos.page, pos.offset, pos.done
         if not done and self._cur_len is not None and offset >= self._cur_len:
             if self._cur_next is None:
@@ -628,7 +655,8 @@ class AsyncPaginator(Generic[T]):
 
     def _all_seen(self, ids: list[Any]) -> bool:
         seen = self._window_ids
-        return bool(seen) and all(i in seen for i in ids)
+        # issuperset stops at the first unseen id, like all(), without a Python frame per id.
+        return bool(seen) and seen.issuperset(ids)
 
     def _enter(self, seg: _Segment[T]) -> list[Any]:
         """Start handing out a segment: note its length, open its slot in the id window."""
@@ -657,11 +685,31 @@ class AsyncPaginator(Generic[T]):
                 ids = seg.ids
                 fresh = ids[seg.start :]
                 # Checked once per page: when no row repeats an id already handed out (nor
-                # another row of this page), the rows need no check one by one.
-                clean = seen.isdisjoint(fresh) and len(set(fresh)) == len(fresh)
+                # another row of this page), the rows need no check one by one. Adding them
+                # all and counting is one pass; a page that does repeat (rare: drift) puts
+                # the window's ids back as they were and goes row by row.
+                before = len(seen)
+                seen.update(fresh)
+                clean = len(seen) == before + len(fresh)
                 if clean:
-                    seen.update(fresh)
                     current.extend(fresh)
+                else:
+                    seen.clear()
+                    seen.update(*self._window)
+                if clean and (budget is None or produced + len(fresh) <= budget):
+                    # Every row goes out. Per row only the count moves (stats are read live);
+                    # offset and last_id are read off the iterator when a checkpoint asks
+                    # for them (_Position.settle), which saves most of the per-row cost.
+                    pos.rows, pos.ids = iter(items[seg.start :]), ids
+                    for item in pos.rows:
+                        stats.items_yielded += 1
+                        yield item
+                    pos.settle()
+                    pos.rows = None
+                    produced += len(fresh)
+                    if budget is not None and produced >= budget:
+                        return
+                    continue
                 for idx in range(seg.start, len(items)):
                     item_id = ids[idx]
                     if not clean:
