@@ -60,6 +60,7 @@ _MODELS: Final = (
 _UNDERSCORE_ID: Final = frozenset({Customer})
 
 _CAMEL_RE: Final = re.compile(r"_([a-z])")
+_WIRE_SEGMENT: Final = re.compile(r"\.([a-z][a-z0-9_]*)")
 
 for _cls in _MODELS:
     attrs.resolve_types(_cls)  # the models use postponed annotations
@@ -422,7 +423,10 @@ def _explain(data: Any, cls: Any) -> str:
     except Exception as exc:  # noqa: BLE001 - any failure is what we are describing
         if isinstance(exc, cattrs.BaseValidationError):
             notes = cattrs.transform_error(exc, path="data", format_exception=_describe)
-            return "; ".join(notes)
+            # cattrs names Python attributes; the reader is looking at the JSON.
+            return "; ".join(
+                _WIRE_SEGMENT.sub(lambda m: "." + _camel(m.group(1)), n) for n in notes
+            )
         return _describe(exc, cls)
     return "unexpected shape"
 

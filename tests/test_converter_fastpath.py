@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from skiplino_async import APIResponseValidationError, BranchTreeGroup, Customer, Pagination
+from skiplino_async import (
+    APIResponseValidationError,
+    BranchTreeGroup,
+    Customer,
+    Pagination,
+    Ticket,
+)
 from skiplino_async._converter import structure
 
 
@@ -78,3 +84,12 @@ def test_underscore_id_on_a_model_without_id_is_kept() -> None:
     pagination = Pagination.from_dict({"total": 1, "_id": "p"})
     assert pagination.extra == {"_id": "p"}
     assert pagination.to_dict() == {"_id": "p", "total": 1}
+
+
+def test_errors_name_the_json_keys_not_python_attributes() -> None:
+    ticket = {"id": "k7m2p9x4q1", "statusAt": "yesterday", "groupOfService": {"id": 7}}
+    with pytest.raises(APIResponseValidationError) as info:
+        structure(ticket, Ticket)
+    assert "@ data.statusAt" in info.value.message
+    assert "@ data.groupOfService.id" in info.value.message
+    assert "status_at" not in info.value.message
