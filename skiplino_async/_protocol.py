@@ -82,10 +82,7 @@ def path_segment(value: str, name: str) -> str:
     ``/``, ``?``, ``#`` and ``%`` are encoded by ``quote``; dots are encoded too so that ``.``
     and ``..`` can never be collapsed into a different route by URL normalisation.
     """
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
-    if not value:
-        raise ValueError(f"{name} must not be empty")
+    require_str(value, name)
     return quote(value, safe="").replace(".", "%2E")
 
 

@@ -548,7 +548,6 @@ class AsyncPaginator(Generic[T]):
     async def _pages(self) -> AsyncIterator[Page[T]]:
         stats = self._stats
         budget = self._max_items
-        key = self._key
         produced = 0
         if budget == 0:
             return
@@ -558,10 +557,11 @@ class AsyncPaginator(Generic[T]):
                 current = self._enter(seg)
                 seen = self._window_ids
                 items = seg.page.items
+                ids = seg.ids  # computed once per page when it was fetched
                 fresh: list[T] = []
                 end = len(items)
                 for idx in range(seg.start, end):
-                    item_id = key(items[idx])
+                    item_id = ids[idx]
                     if item_id in seen:
                         stats.duplicates_dropped += 1
                         continue
@@ -571,7 +571,7 @@ class AsyncPaginator(Generic[T]):
                     seen.add(item_id)
                     current.append(item_id)
                     fresh.append(items[idx])
-                last_id = key(items[end - 1]) if end > seg.start else self._pos.last_id
+                last_id = ids[end - 1] if end > seg.start else self._pos.last_id
                 self._pos = Position(seg.number, end, last_id, seg.page.pagination.total)
                 stats.items_yielded += len(fresh)
                 produced += len(fresh)

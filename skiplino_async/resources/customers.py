@@ -64,7 +64,7 @@ class Customers(Resource):
         try:
             return await self._call(request, Customer, call)
         except UnprocessableEntityError as exc:
-            if external_id is not None and exc.attempts > 1 and _is_taken(exc, "externalId"):
+            if external_id is not None and exc.attempts > 1 and _says(exc, "externalId", _TAKEN):
                 return await self.get(external_id=external_id, **call)
             raise
 
@@ -95,7 +95,7 @@ class Customers(Resource):
                 **call,
             )
         except UnprocessableEntityError as exc:
-            if not _is_taken(exc, "externalId"):
+            if not _says(exc, "externalId", _TAKEN):
                 raise
         return await self.get(external_id=external_id, **call)
 
@@ -221,7 +221,7 @@ class Customers(Resource):
         except UnprocessableEntityError as exc:
             # A retry after a lost answer finds the customer gone: the first attempt deleted it.
             field = "id" if "id" in params else "externalId"
-            if exc.attempts > 1 and _GONE in exc.field_errors.get(field, "").lower():
+            if exc.attempts > 1 and _says(exc, field, _GONE):
                 return
             raise
 
@@ -331,5 +331,6 @@ def _resumed(given: Any, default: Any, recorded: Any, name: str) -> Any:
     return recorded
 
 
-def _is_taken(exc: UnprocessableEntityError, field: str) -> bool:
-    return _TAKEN in exc.field_errors.get(field, "").lower()
+def _says(exc: UnprocessableEntityError, field: str, phrase: str) -> bool:
+    """Whether the 422's message for ``field`` contains ``phrase`` (case-insensitive)."""
+    return phrase in exc.field_errors.get(field, "").lower()
