@@ -4,28 +4,38 @@ from __future__ import annotations
 
 import os
 import platform
+import ssl as _ssl
+import time
 import warnings
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Self, TypeVar, Unpack, overload
 
 import aiohttp
 import attrs
 
 from . import _protocol
+from ._converter import structure
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
+from ._redact import Secret, key_hint
+from ._request import Request, Settings, make_timeout
 from ._response import ResponseCapture, capture_responses
-from ._retry import RetryPolicy
-from ._transport import Request, Settings, Transport, make_timeout
+from ._retry import RetryPolicy, shared_deadline
+from ._transport import Transport
 from ._types import CallOptions
 from ._version import __version__
+from .errors import JSON
 from .resources.branches import Branches
 from .resources.customers import Customers
 from .resources.services import Services
 from .resources.tickets import Tickets
 
 __all__ = ["Skiplino"]
+
+T = TypeVar("T")
+_IDEMPOTENT_METHODS: Final = frozenset({"GET", "PUT", "DELETE"})
 
 USER_AGENT: Final = (
     f"skiplino-async/{__version__} aiohttp/{aiohttp.__version__} python/{platform.python_version()}"
@@ -61,6 +71,12 @@ class Skiplino:
         connection_limit: size of the connection pool the SDK creates.
         rate_limit: at most this many requests per second, shared by all concurrent calls
             of this client (and of its ``with_options`` copies).
+        proxy: an ``http(s)://[user:pass@]host:port`` proxy for every request. Without it,
+            ``HTTPS_PROXY``/``HTTP_PROXY`` are honoured unless ``NO_PROXY`` names the API host.
+            Its credentials are never shown.
+        ssl: an ``ssl.SSLContext`` to verify the server with (a company CA bundle, say).
+            Without it certificates are verified against the system store, which honours
+            ``SSL_CERT_FILE`` and ``SSL_CERT_DIR``.
     """
 
     branches: Branches
@@ -83,44 +99,55 @@ class Skiplino:
         trace_configs: list[aiohttp.TraceConfig] | None = None,
         connection_limit: int = 100,
         rate_limit: float | None = None,
+        proxy: str | None = None,
+        ssl: _ssl.SSLContext | None = None,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get("SKIPLINO_API_KEY")
-        if not key:
-            raise ValueError(
-                "no API key: pass api_key=... or set the SKIPLINO_API_KEY environment variable"
-            )
-        if not isinstance(key, str) or any(c in key for c in "\r\n"):
-            raise ValueError("api_key must be a single-line string")
+        # The key leaves this frame's locals at once: traceback reporters that capture locals
+        # (loguru, Sentry, capture_locals=True) would print it from any error raised below.
+        key, problem = _read_key(api_key)
+        del api_key
+        if key is None:
+            raise ValueError(problem)
+        if ssl is not None and not isinstance(ssl, _ssl.SSLContext):
+            raise TypeError("ssl must be an ssl.SSLContext")
         if session is not None and trace_configs:
             raise ValueError(
                 "trace_configs only apply to a session the SDK creates; "
                 "pass them to your own aiohttp.ClientSession instead"
             )
         url = base_url or os.environ.get("SKIPLINO_BASE_URL") or _protocol.DEFAULT_BASE_URL
-        self._base_url = _protocol.check_base_url(url, allow_insecure_http=allow_insecure_http)
-        self._key_hint = _protocol.redact(key)
+        base = _protocol.check_base_url(url, allow_insecure_http=allow_insecure_http)
         policy = retry_policy if retry_policy is not None else RetryPolicy()
         if max_retries is not None:
             policy = policy.with_max_retries(_check_retries(max_retries))
-        self._settings = Settings(
+        settings = Settings(
             timeout=make_timeout(timeout),
             retry=policy,
-            locale=locale or None,
+            locale=_check_locale(locale),
             deadline=_check_deadline(deadline),
         )
-        self._transport = Transport(
-            base_url=self._base_url,
+        transport = Transport(
+            base_url=base,
             api_key=key,
             user_agent=USER_AGENT,
             session=session,
             connector_limit=connection_limit,
             trace_configs=trace_configs,
             rate_limiter=RateLimiter(rate_limit) if rate_limit is not None else None,
+            proxy=proxy,
+            ssl=ssl,
         )
-        self._owner = True
-        self._init_resources()
+        self._setup(base, key_hint(key), transport, settings, owner=True)
 
-    def _init_resources(self) -> None:
+    def _setup(
+        self, base_url: str, hint: str, transport: Transport, settings: Settings, *, owner: bool
+    ) -> None:
+        """The one place a client (or a ``with_options`` copy) gets its state."""
+        self._base_url = base_url
+        self._key_hint = hint
+        self._transport = transport
+        self._settings = settings
+        self._owner = owner
         self.branches = Branches(self)
         self.services = Services(self)
         self.tickets = Tickets(self)
@@ -158,15 +185,11 @@ class Skiplino:
 
         Closing the copy does nothing; the original owns the session.
         """
-        clone = object.__new__(Skiplino)
-        clone._base_url = self._base_url
-        clone._key_hint = self._key_hint
-        clone._transport = self._transport
-        clone._owner = False
-        clone._settings = self._resolve(
+        settings = self._resolve(
             _drop_none(timeout=timeout, max_retries=max_retries, locale=locale, deadline=deadline)
         )
-        clone._init_resources()
+        clone = object.__new__(Skiplino)
+        clone._setup(self._base_url, self._key_hint, self._transport, settings, owner=False)
         return clone
 
     def _resolve(self, options: CallOptions) -> Settings:
@@ -180,9 +203,15 @@ class Skiplino:
             elif name == "max_retries":
                 changes["retry"] = settings.retry.with_max_retries(_check_retries(value))
             elif name == "locale":
-                changes["locale"] = value or None
+                changes["locale"] = _check_locale(value)  # type: ignore[arg-type]
             elif name == "deadline":
                 changes["deadline"] = _check_deadline(value)
+            elif name == "extra_headers":
+                changes["extra_headers"] = _check_extra_headers(value)
+            elif name == "extra_query":
+                changes["extra_query"] = _check_mapping(value, name)
+            elif name == "extra_body":
+                changes["extra_body"] = _check_mapping(value, name)
             else:
                 raise TypeError(f"unexpected option {name!r}")
         return attrs.evolve(settings, **changes)
@@ -196,8 +225,69 @@ class Skiplino:
         """
         return capture_responses()
 
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        cast_to: type[T],
+        **call: Unpack[CallOptions],
+    ) -> T: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        cast_to: None = None,
+        **call: Unpack[CallOptions],
+    ) -> JSON: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        cast_to: type[T] | None = None,
+        **call: Unpack[CallOptions],
+    ) -> T | JSON:
+        """Call an endpoint the SDK does not cover yet, under the same rules as every call.
+
+        ``path`` is relative to the base URL (``"/branches"``) and already percent-encoded;
+        ``params`` become the query string, ``json`` the body. Auth, retries, the deadline,
+        errors, logging and redaction are those of the typed methods. GET, PUT and DELETE are
+        retried like any idempotent call; any other method (POST, PATCH) only when the server
+        certainly did not act. Returns the envelope's ``data`` structured as ``cast_to`` (a
+        model class, or e.g. ``list[Customer]``), or the raw JSON ``data`` without it.
+        """
+        verb = _protocol.check_method(method)
+        request = Request(
+            verb,
+            _protocol.check_path(path),
+            params=params,
+            json=json,
+            idempotent=verb in _IDEMPOTENT_METHODS,
+        )
+        env = await self._send(request, call)
+        if cast_to is None:
+            data: JSON = env.data
+            return data
+        return structure(env.data, cast_to, status=env.status, body=env.body, headers=env.headers)
+
     async def _send(self, request: Request, options: CallOptions) -> Envelope:
         return await self._transport.send(request, self._resolve(options))
+
+    def _deadline_scope(self, options: CallOptions) -> AbstractContextManager[None]:
+        """One deadline for every request a call makes (a create and its fallback get)."""
+        return shared_deadline(self._resolve(options).deadline, now=time.monotonic())
 
     async def aclose(self) -> None:
         """Close the SDK-owned session (idempotent). A borrowed session stays open."""
@@ -231,6 +321,42 @@ class Skiplino:
                 ResourceWarning,
                 source=self,
             )
+
+
+def _read_key(value: str | None) -> tuple[Secret | None, str]:
+    """The API key as a :class:`Secret`, or ``None`` and why not. Never raises (see caller)."""
+    key = value if value is not None else os.environ.get("SKIPLINO_API_KEY")
+    if not key:
+        return None, (
+            "no API key: pass api_key=... or set the SKIPLINO_API_KEY environment variable"
+        )
+    if not isinstance(key, str) or not _protocol.is_header_safe(key):
+        return None, "api_key must be a single-line string of printable ASCII"
+    return Secret(key), ""
+
+
+def _check_locale(value: str | None) -> str | None:
+    if not value:
+        return None
+    return _protocol.check_header("X-Locale", value)
+
+
+def _check_extra_headers(value: object) -> Mapping[str, str]:
+    headers = _check_mapping(value, "extra_headers")
+    for name, item in headers.items():
+        if isinstance(name, str) and name.lower() in ("authorization", "proxy-authorization"):
+            raise ValueError(
+                f"extra_headers cannot set {name}: the client's api_key is the credential "
+                "(create a Skiplino client with the other key instead)"
+            )
+        _protocol.check_header(name, item)
+    return headers
+
+
+def _check_mapping(value: object, name: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping, not {type(value).__name__}")
+    return dict(value)
 
 
 def _check_retries(value: object) -> int:

@@ -4,8 +4,9 @@ What is logged, by level:
 
 * ``DEBUG``: every attempt's request line, headers and body, and the response status and body
   (truncated). The ``Authorization`` header is redacted before it is formatted.
-* ``INFO``: one line per call: method, path, final status (or error), duration and attempts.
-* ``WARNING``: each retry, with the reason and the wait before it.
+* ``INFO``: each retry (the reason and the wait before it), each failed call, and each call
+  slower than 5 s: what an application running at INFO wants to see, not every success.
+* ``DEBUG`` also gets one line per successful call: method, path, status, duration, attempts.
 
 Nothing logged here ever contains the API key.
 """
@@ -24,8 +25,6 @@ logger.addHandler(logging.NullHandler())
 
 _LEVELS: Final = {"debug": logging.DEBUG, "info": logging.INFO}
 _HANDLER_NAME: Final = "skiplino_async.env"
-_SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
-REDACTED: Final = "<redacted>"
 
 
 def configure_from_env(environ: Mapping[str, str] = os.environ) -> logging.Handler | None:
@@ -49,8 +48,3 @@ def configure_from_env(environ: Mapping[str, str] = os.environ) -> logging.Handl
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
     return handler
-
-
-def redacted_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers safe to log: credentials replaced by ``<redacted>``."""
-    return {k: (REDACTED if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}

@@ -40,15 +40,26 @@ _DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def encode_time(value: datetime | str, name: str = "time") -> str:
-    """A request ``time``: an aware datetime becomes ``YYYY-MM-DDTHH:MM:SS.mmmZ`` in UTC.
+    """A request ``time`` in UTC as ``YYYY-MM-DDTHH:MM:SS.mmmZ``.
 
-    Strings pass through verbatim so that a slot time read from the API can be sent back.
-    A naive datetime is refused: guessing its timezone would book the wrong hour.
+    Takes an aware datetime or an ISO-8601 string with ``Z`` or an offset (so a slot time read
+    from the API can be sent back). A naive value is refused: guessing its timezone would book
+    the wrong hour.
     """
     if isinstance(value, str):
         if not value:
             raise ValueError(f"{name} must not be empty")
-        return value
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"{name} must be an ISO-8601 time with 'Z' or an offset, got {value!r}"
+            ) from None
+        if parsed.utcoffset() is None:
+            raise ValueError(
+                f"{name} {value!r} has no timezone; add 'Z' or an offset such as '+03:00'"
+            )
+        value = parsed
     if isinstance(value, datetime):
         offset = value.utcoffset()
         if offset is None:
@@ -56,9 +67,14 @@ def encode_time(value: datetime | str, name: str = "time") -> str:
                 f"{name} must be a timezone-aware datetime (got a naive one); "
                 "use datetime(..., tzinfo=UTC) or .astimezone()"
             )
-        utc = value.astimezone(UTC)
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+        return wire_time(value)
     raise TypeError(f"{name} must be a datetime or a string, not {type(value).__name__}")
+
+
+def wire_time(value: datetime) -> str:
+    """An aware datetime as the wire's ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (UTC, milliseconds)."""
+    utc = value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def encode_date(value: date | str | None, name: str = "date") -> str | None:
@@ -66,7 +82,8 @@ def encode_date(value: date | str | None, name: str = "date") -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        raise TypeError(f"{name} must be a date or a 'YYYY-MM-DD' string, not a datetime")
+        # A datetime is a date to the type checker, so it is taken: its own calendar day.
+        value = value.date()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):
@@ -87,11 +104,23 @@ def path_segment(value: str, name: str) -> str:
 
 
 def require_str(value: object, name: str) -> None:
-    """Refuse a non-string (or empty) id before anything is sent."""
+    """Refuse a non-string, empty or unsendable id before anything is sent."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, not {type(value).__name__}")
     if not value:
         raise ValueError(f"{name} must not be empty")
+    require_utf8(value, name)
+
+
+def require_utf8(value: str, name: str) -> None:
+    """A string with a lone surrogate has no UTF-8 form: URL and JSON encoders would drop or
+    replace it, and ``"crm-7\\udcff"`` would address customer ``crm-7``."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"{name} {value!r} contains a lone surrogate and cannot be sent as UTF-8"
+        ) from None
 
 
 def exactly_one(a_name: str, a: object, b_name: str, b: object) -> None:
@@ -139,6 +168,124 @@ def encode_location(location: Mapping[str, float] | tuple[float, float]) -> dict
     return {"lat": float(lat), "lng": float(lng)}
 
 
+# --- the exact wire form -------------------------------------------------------------------
+#
+# Nothing is silently changed on its way out: yarl drops lone surrogates and turns ``+`` into a
+# space on some servers, orjson writes NaN as ``null``, aiohttp folds header values. Each
+# encoder here either produces exactly what was given or raises ValueError before sending.
+
+_INT64_MIN: Final = -(2**63)
+_UINT64_MAX: Final = 2**64 - 1
+_MAX_JSON_DEPTH: Final = 128
+_TOKEN: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE: Final = re.compile(r"[\t\x20-\x7e]*")
+
+
+def encode_query(params: Mapping[str, str | int] | None) -> str:
+    """``k=v&...`` with every name and value percent-encoded exactly (``+`` as ``%2B``)."""
+    if not params:
+        return ""
+    parts = []
+    for name, value in params.items():
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise TypeError(
+                f"query parameter {name!r} must be a string or an int, not {type(value).__name__}"
+            )
+        text = value if isinstance(value, str) else str(value)
+        require_utf8(name, "query parameter name")
+        require_utf8(text, f"query parameter {name!r}")
+        parts.append(f"{quote(name, safe='')}={quote(text, safe='')}")
+    return "&".join(parts)
+
+
+def encode_json(value: Any, name: str = "body") -> bytes:
+    """The JSON body, refusing what orjson would change or drop (NaN, surrogates, non-JSON types).
+
+    Allowed: dicts with string keys, lists and tuples, strings, ints that fit 64 bits, finite
+    floats, booleans and ``None``.
+    """
+    _check_json(value, name, 0)
+    return orjson.dumps(value)
+
+
+def _check_json(value: Any, where: str, depth: int) -> None:
+    if depth > _MAX_JSON_DEPTH:
+        raise ValueError(f"{where} is nested more than {_MAX_JSON_DEPTH} levels deep")
+    kind = type(value)
+    if kind is str:
+        require_utf8(value, where)
+    elif value is None or kind is bool:
+        return
+    elif kind is int:
+        if not _INT64_MIN <= value <= _UINT64_MAX:
+            raise ValueError(f"{where} = {value} does not fit the 64 bits JSON numbers carry here")
+    elif kind is float:
+        if not math.isfinite(value):
+            raise ValueError(f"{where} = {value!r}: JSON has no NaN or infinity")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where} has a non-string key {key!r}; JSON keys are strings")
+            require_utf8(key, f"a key of {where}")
+            _check_json(item, f"{where}.{key}", depth + 1)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_json(item, f"{where}[{index}]", depth + 1)
+    else:
+        raise TypeError(
+            f"{where} is a {kind.__name__}, which has no exact JSON form; "
+            "convert it to a string, number, list or dict first"
+        )
+
+
+_METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+# An already-encoded path: RFC 3986 path characters and %XX escapes only.
+_PATH: Final = re.compile(r"(?:/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*)+")
+
+
+def check_method(method: object) -> str:
+    """An HTTP method for ``client.request``; upper-cased, one the API can take."""
+    if not isinstance(method, str) or method.upper() not in _METHODS:
+        raise ValueError(f"method must be one of {', '.join(sorted(_METHODS))}, got {method!r}")
+    return method.upper()
+
+
+def check_path(path: object) -> str:
+    """A path for ``client.request``, relative to the base URL and sent exactly as given.
+
+    It must start with ``/`` and be percent-encoded already (use ``params=`` for a query);
+    ``.`` and ``..`` segments are refused, since URL normalisation would move them.
+    """
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a string, not {type(path).__name__}")
+    if not _PATH.fullmatch(path):
+        raise ValueError(
+            f"path {path!r} must start with '/' and be percent-encoded, without a query "
+            "(pass params= for that)"
+        )
+    if any(segment in (".", "..") for segment in path.split("/")):
+        raise ValueError(f"path {path!r} must not contain '.' or '..' segments")
+    return path
+
+
+def is_header_safe(value: str) -> bool:
+    """Whether a string can be a header value exactly: printable ASCII, no line breaks."""
+    return _HEADER_VALUE.fullmatch(value) is not None
+
+
+def check_header(name: str, value: object) -> str:
+    """A header sent exactly as given: a token name and a printable-ASCII value, no CR/LF."""
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        raise ValueError(f"header name {name!r} is not a valid HTTP token")
+    if not isinstance(value, str):
+        raise TypeError(f"header {name!r} must be a string, not {type(value).__name__}")
+    if not _HEADER_VALUE.fullmatch(value):
+        raise ValueError(
+            f"header {name!r} value {value!r} must be printable ASCII without line breaks"
+        )
+    return value
+
+
 def check_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
     """Validate the base URL. A secret key must never travel in clear text to another host."""
     parts = urlsplit(url)
@@ -165,12 +312,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def redact(key: str) -> str:
-    """What may be shown of a key: its kind prefix only."""
-    prefix = key.split("_", 1)[0] if "_" in key[:4] else ""
-    return f"{prefix}_***" if prefix else "***"
 
 
 # --- response side -----------------------------------------------------------------------
@@ -287,6 +428,48 @@ def status_error(
         retry_after=parse_retry_after(headers.get("Retry-After"), now=now),
         attempts=attempts,
     )
+
+
+def interpret(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    now: float,
+    hint: str | None = None,
+    attempts: int = 1,
+) -> Envelope | APIStatusError:
+    """What an answer means: the success envelope, or the status error to retry or raise.
+
+    A 2xx body that is not an envelope raises :class:`APIResponseValidationError` (not
+    retried: sending again would fetch the same body).
+    """
+    if 200 <= status < 300:
+        envelope = decode_success(status, headers, body)
+        envelope.attempts = attempts
+        return envelope
+    return status_error(status, headers, body, now=now, hint=hint, attempts=attempts)
+
+
+SECRET_HINT: Final = "This operation needs a secret key (sk_...); public keys are read-only."
+API_PREFIX: Final = "/external/v1"
+
+
+def status_hint(status: int, *, secret_only: bool, public_key: bool, base_url: str) -> str | None:
+    """Advice for the status error's message, only where it applies.
+
+    A 401 on a secret-only call made with a public key says so (an invalid secret key gets the
+    server's own reason, not this); a 404 under a base URL that lacks ``/external/v1``
+    names the likely mistake.
+    """
+    if status == 401 and secret_only and public_key:
+        return SECRET_HINT
+    if status == 404 and not urlsplit(base_url).path.rstrip("/").endswith(API_PREFIX):
+        return (
+            f"(base_url {base_url!r} does not end in {API_PREFIX!r}, where the API lives; "
+            f"did you mean {base_url.rstrip('/') + API_PREFIX!r}?)"
+        )
+    return None
 
 
 def _fallback_message(status: int, headers: Mapping[str, str], body: bytes) -> str:

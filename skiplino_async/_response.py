@@ -9,25 +9,39 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
+
+if TYPE_CHECKING:
+    from .errors import SkiplinoError
 
 __all__ = ["RawResponse", "ResponseCapture", "capture_responses"]
 
 
 @attrs.frozen
 class RawResponse:
-    """What the HTTP exchange of one successful call looked like."""
+    """What the HTTP exchange of one call looked like, successful or not.
+
+    ``status_code`` and ``headers`` are those of the last answer (``None`` and empty when the
+    call ended without one, e.g. a connection failure); ``error`` is the exception the call
+    raised, ``None`` for a success.
+    """
 
     method: str
     path: str
-    status_code: int
+    status_code: int | None
     headers: Mapping[str, str] = attrs.field(repr=False)
     #: Attempts the call took: 1 means no retry.
     attempts: int
     #: Seconds from the first attempt to the decoded answer, waits included.
     elapsed: float
+    error: SkiplinoError | None = attrs.field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the call succeeded."""
+        return self.error is None
 
     @property
     def retries(self) -> int:
@@ -48,7 +62,7 @@ class ResponseCapture:
 
     @property
     def last(self) -> RawResponse | None:
-        """The most recent response recorded, or ``None`` when no call has succeeded yet."""
+        """The most recent call recorded, or ``None`` when none has ended yet."""
         return self.responses[-1] if self.responses else None
 
     def __iter__(self) -> Iterator[RawResponse]:
@@ -65,12 +79,11 @@ _sink: Final[ContextVar[list[RawResponse] | None]] = ContextVar(
 
 @contextmanager
 def capture_responses() -> Iterator[ResponseCapture]:
-    """Record the raw responses of the successful calls made in this block.
+    """Record the raw responses of the calls made in this block, failed ones included.
 
     Only this task's calls are recorded (and those of tasks it starts inside the block):
-    other tasks sharing the client are not seen. A failed call records nothing; its
-    exception carries the same details (``status_code``, ``headers``, ``request_id``,
-    ``attempts``).
+    other tasks sharing the client are not seen. A failed call is recorded with its last
+    status and headers (if any), its attempts and its ``error``.
 
     >>> with capture_responses() as captured:
     ...     ticket = await client.tickets.get("k7m2p9x4q1")

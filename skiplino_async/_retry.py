@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Final
 
+import aiohttp
 import attrs
 import backoff
 
-__all__ = ["Failure", "RetryPolicy"]
+from .errors import APITimeoutError
+
+__all__ = ["CallState", "Failure", "Outcome", "RetryPolicy", "shared_deadline"]
 
 RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -103,3 +108,119 @@ class RetryPolicy:
     def with_max_retries(self, max_retries: int) -> RetryPolicy:
         """A copy with another ``max_retries`` (the per-client and per-call override)."""
         return attrs.evolve(self, max_retries=max_retries)
+
+
+@attrs.frozen
+class Outcome:
+    """One failed attempt, as the retry decision sees it."""
+
+    failure: Failure
+    status: int | None = None
+    retry_after: float | None = None
+
+
+# One deadline for a call made of several requests (a create that falls back to a get): the
+# innermost scope's end, in time.monotonic() seconds, and the deadline it was set from.
+_scope: Final[ContextVar[tuple[float, float] | None]] = ContextVar(
+    "skiplino_async_deadline", default=None
+)
+
+
+@contextmanager
+def shared_deadline(seconds: float | None, *, now: float) -> Iterator[None]:
+    """Every request sent inside the block ends by ``now + seconds`` (or an outer scope's end)."""
+    outer = _scope.get()
+    if seconds is None or (outer is not None and outer[0] <= now + seconds):
+        yield
+        return
+    token = _scope.set((now + seconds, seconds))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+@attrs.define
+class CallState:
+    """The retry state of one call: a pure state machine, the clock passed in.
+
+    The transport asks :meth:`attempt_timeout` before each attempt and :meth:`after` with each
+    failure; it does the I/O and the sleeping, nothing else.
+    """
+
+    policy: RetryPolicy
+    idempotent: bool
+    timeout: aiohttp.ClientTimeout
+    #: The deadline in seconds (for messages) and its end on the monotonic clock.
+    deadline: float | None = None
+    deadline_at: float | None = None
+    attempts: int = 0
+    #: Whether the last attempt's timeout was cut to what was left of the deadline.
+    cut_by_deadline: bool = False
+    _waits: Iterator[float] | None = None
+
+    @classmethod
+    def start(
+        cls,
+        policy: RetryPolicy,
+        *,
+        idempotent: bool,
+        timeout: aiohttp.ClientTimeout,
+        deadline: float | None,
+        now: float,
+    ) -> CallState:
+        deadline_at = now + deadline if deadline is not None else None
+        scope = _scope.get()
+        if scope is not None and (deadline_at is None or scope[0] < deadline_at):
+            deadline_at, deadline = scope
+        return cls(policy, idempotent, timeout, deadline, deadline_at)
+
+    def remaining(self, now: float) -> float | None:
+        """Seconds left before the deadline (``None``: no deadline)."""
+        return None if self.deadline_at is None else self.deadline_at - now
+
+    def attempt_timeout(self, now: float) -> aiohttp.ClientTimeout:
+        """Start the next attempt: its timeout, cut to the deadline; past it, raise."""
+        remaining = self.remaining(now)
+        if remaining is not None and remaining <= 0:
+            raise self.deadline_error()
+        self.attempts += 1
+        timeout = self.timeout
+        self.cut_by_deadline = False
+        if remaining is not None and (timeout.total is None or remaining < timeout.total):
+            timeout = attrs.evolve(timeout, total=remaining)
+            self.cut_by_deadline = True
+        return timeout
+
+    def deadline_error(self, while_: str = "") -> APITimeoutError:
+        """The error of a call whose deadline ran out before (or between) attempts."""
+        # A non-idempotent request is only ever retried when the server certainly did not
+        # act, so only an idempotent one can have been processed by an earlier attempt.
+        return APITimeoutError(
+            f"deadline of {self.deadline:g}s exceeded{while_}",
+            request_sent=self.attempts > 0 and self.idempotent,
+            attempts=self.attempts,
+        )
+
+    def after(self, outcome: Outcome, now: float) -> float | None:
+        """Seconds to wait before the next attempt, or ``None``: raise the failure now.
+
+        ``None`` when the policy does not retry this failure, or when the wait would end at
+        or after the deadline (sleeping only to fail is worse than failing now).
+        """
+        policy = self.policy
+        if not policy.should_retry(
+            retries_done=self.attempts - 1,
+            idempotent=self.idempotent,
+            failure=outcome.failure,
+            status=outcome.status,
+            retry_after=outcome.retry_after,
+        ):
+            return None
+        if self._waits is None:
+            self._waits = policy.waits()
+        delay = policy.delay(self._waits, outcome.retry_after)
+        remaining = self.remaining(now)
+        if remaining is not None and delay >= remaining:
+            return None
+        return delay

@@ -1,75 +1,68 @@
-"""HTTP I/O: one aiohttp session, timeouts, the retry loop. No protocol knowledge here.
+"""HTTP I/O: one aiohttp session, and the I/O around the per-call state machine.
 
-What a request means (URL rules, envelopes, error classes) is decided by :mod:`._protocol`;
-when to retry by :mod:`._retry`. This module only moves bytes and sleeps.
+What a request and an answer mean is decided by :mod:`._protocol`, when to retry and how long
+each attempt may take by :class:`._retry.CallState`, how a body is decoded under its cap by
+:mod:`._decode`. This module only moves bytes, sleeps and logs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import ssl as _ssl
 import time
+import urllib.request
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 import aiohttp
 import attrs
-import orjson
-from multidict import CIMultiDictProxy
 from yarl import URL
 
 from . import _protocol
-from ._logging import logger, redacted_headers
+from ._decode import ACCEPT_ENCODING, BodyDecoder, BodyError, BodyTooLarge
+from ._logging import logger
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
+from ._redact import RedactedHeaders, Scrubber, Secret, hide_userinfo, redacted
+from ._request import Request, Settings
+from ._request import make_timeout as make_timeout
 from ._response import RawResponse, capturing, record
-from ._retry import Failure, RetryPolicy
+from ._retry import CallState, Failure, Outcome
 from .errors import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    ClientUsageError,
+    SkiplinoError,
 )
 
-#: Responses larger than this are refused rather than buffered (a misbehaving proxy).
+#: Decoded response bodies larger than this are refused rather than buffered.
 MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
+#: A call slower than this is logged at INFO (successful calls otherwise only at DEBUG).
+SLOW_CALL_SECONDS: Final = 5.0
 
 
 @attrs.frozen
-class Request:
-    """One API call, fully encoded: what to send and how it may be retried."""
+class Answer:
+    """One complete HTTP answer: status, headers and the decoded body (key scrubbed)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@attrs.frozen
+class Wire:
+    """A request as it goes on the wire; built once per call, before anything is sent."""
 
     method: str
-    path: str  # already percent-encoded, relative to the base URL
-    params: Mapping[str, str | int] | None = None
-    json: Any = None
-    #: Safe to send twice (GET/PUT/DELETE, or a create keyed by an external id).
-    idempotent: bool = True
-    #: Shown on 401: the operation needs a secret key.
-    secret_only: bool = False
-
-
-@attrs.frozen
-class Settings:
-    """Per-call settings: the client's defaults, possibly overridden for one call."""
-
-    timeout: aiohttp.ClientTimeout
-    retry: RetryPolicy
-    locale: str | None = None
-    deadline: float | None = None
-
-
-def make_timeout(value: float | aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
-    """Seconds per attempt as a ClientTimeout; connecting gets at most 10 s of it."""
-    if isinstance(value, aiohttp.ClientTimeout):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {value!r}")
-    seconds = float(value)
-    return aiohttp.ClientTimeout(total=seconds, sock_connect=min(seconds, 10.0))
-
-
-_SECRET_HINT: Final = "This operation needs a secret key (sk_...); public keys are read-only."
+    path: str  # as the request named it, for log lines
+    url: URL
+    headers: RedactedHeaders
+    body: bytes | None
 
 
 class Transport:
@@ -79,12 +72,15 @@ class Transport:
         self,
         *,
         base_url: str,
-        api_key: str,
+        api_key: Secret,
         user_agent: str,
         session: aiohttp.ClientSession | None = None,
         connector_limit: int = 100,
         trace_configs: list[aiohttp.TraceConfig] | None = None,
         rate_limiter: RateLimiter | None = None,
+        proxy: str | None = None,
+        ssl: _ssl.SSLContext | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self._base_url = base_url
         self._limiter = rate_limiter
@@ -93,14 +89,21 @@ class Transport:
         self._closed = False
         self._connector_limit = connector_limit
         self._trace_configs = trace_configs
-        self._base_headers: Final = {
-            "Authorization": f"Bearer {api_key}",
-            "Accept": "application/json",
-            "User-Agent": user_agent,
-        }
-        # Header dicts and URLs are built once and reused: nothing per request but lookups.
-        self._headers_cache: dict[tuple[str | None, bool], dict[str, str]] = {}
-        self._url_cache: dict[str, URL] = {}
+        self._ssl = ssl
+        self._max_bytes = max_response_bytes
+        self._proxy, self._proxy_auth = _proxy_for(base_url, proxy)
+        self._public_key = api_key.startswith("pk_")
+        self._scrub = Scrubber(api_key)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = os.getpid()
+        self._base_headers: Final = RedactedHeaders(
+            {
+                "Authorization": Secret(f"Bearer {api_key}"),
+                "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
+                "User-Agent": user_agent,
+            }
+        )
 
     @property
     def owns_session(self) -> bool:
@@ -110,27 +113,66 @@ class Transport:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        return self._limiter
+
+    @property
+    def proxy(self) -> str | None:
+        """The proxy requests go through (credentials hidden), or ``None``."""
+        return hide_userinfo(self._proxy) if self._proxy else None
+
     def session_is_open(self) -> bool:
         return self._session is not None and not self._session.closed
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
-            raise RuntimeError("this Skiplino client is closed")
+            raise ClientUsageError("this Skiplino client is closed")
+        self._check_loop()
         session = self._session
         if session is None:
             # Created inside the running loop on first use, then kept for the client's life.
+            # No cookie jar: a bearer-key API client has no use for cookies, and a server that
+            # sets them would otherwise get an ever-growing Cookie header back.
             session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connector_limit),
+                connector=aiohttp.TCPConnector(limit=self._connector_limit, ssl=self._ssl_for()),
                 trace_configs=self._trace_configs,
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
             # aiohttp silently re-sends a GET/PUT/DELETE once when the connection closes before
             # the answer. The retry loop here already does that, with backoff, and counts it:
             # one attempt must be one request, or max_retries=0 would not mean "send once".
-            # (aiohttp's own test client turns it off the same way.)
             if hasattr(session, "_retry_connection"):
                 session._retry_connection = False
             self._session = session
         return session
+
+    def _ssl_for(self) -> _ssl.SSLContext | bool:
+        if self._ssl is not None:
+            return self._ssl
+        if not self._base_url.startswith("https:"):
+            return True
+        # Made here, not at import, so SSL_CERT_FILE / SSL_CERT_DIR set by the program count.
+        return _ssl.create_default_context()
+
+    def _check_loop(self) -> None:
+        """One client per event loop and process: say so, instead of aiohttp's internals."""
+        if os.getpid() != self._pid:
+            raise ClientUsageError(
+                "this Skiplino client was created in another process (before a fork); its "
+                "connections belong to the parent. Create a new client in each worker process"
+            )
+        loop = asyncio.get_running_loop()
+        owner = self._loop
+        if owner is None:
+            session_loop = getattr(self._session, "_loop", None)
+            owner = self._loop = session_loop if session_loop is not None else loop
+        if owner is not loop:
+            raise ClientUsageError(
+                "this Skiplino client is bound to the event loop it was first used in, and "
+                "this call runs in another loop (or another thread). Create one client per "
+                "event loop, e.g. inside the coroutine that asyncio.run() runs"
+            )
 
     async def aclose(self) -> None:
         """Close the session if we created it; a borrowed one is left to its owner."""
@@ -139,230 +181,291 @@ class Transport:
         if session is not None and self._owns_session and not session.closed:
             await session.close()
 
-    def _headers(self, locale: str | None, has_body: bool) -> dict[str, str]:
-        key = (locale, has_body)
-        headers = self._headers_cache.get(key)
-        if headers is None:
-            headers = dict(self._base_headers)
-            if locale:
-                headers["X-Locale"] = locale
-            if has_body:
-                headers["Content-Type"] = "application/json"
-            self._headers_cache[key] = headers
-        return headers
-
-    def _url(self, path: str) -> URL:
-        url = self._url_cache.get(path)
-        if url is None:
-            # encoded=True: the path is already percent-encoded and must not be normalised.
-            url = URL(self._base_url + path, encoded=True)
-            if len(self._url_cache) < 256:  # static paths only in practice; ids vary
-                self._url_cache[path] = url
-        return url
+    # -- one call ------------------------------------------------------------------------------
 
     async def send(self, request: Request, settings: Settings) -> Envelope:
         """Send with retries; return the decoded success envelope or raise a SkiplinoError.
 
-        Every error raised carries ``attempts``. A call with a ``deadline`` never sleeps or
-        waits past it: each attempt's timeout is cut to the time left, and a wait that would
-        end after it raises the last error at once instead.
+        Every error raised carries ``attempts``. A call never sleeps or waits past its deadline
+        (shared with any fallback request of the same call): each attempt's timeout is cut to
+        the time left, and a wait that would end after it raises the last error at once.
         """
         session = self._get_session()
-        policy = settings.retry
-        url = self._url(request.path)
-        body = orjson.dumps(request.json) if request.json is not None else None
-        headers = self._headers(settings.locale, body is not None)
+        wire = self.wire(request, settings)
         started = time.monotonic()
-        deadline_at = started + settings.deadline if settings.deadline is not None else None
-        waits = None
-        attempt = 0
+        state = CallState.start(
+            settings.retry,
+            idempotent=request.idempotent,
+            timeout=settings.timeout,
+            deadline=settings.deadline,
+            now=started,
+        )
         while True:
-            attempt += 1
             if self._limiter is not None:
-                # Before the budget is computed: time queued here counts against the deadline.
-                await self._wait_for_limiter(request, settings, deadline_at, attempt)
-            timeout = settings.timeout
-            cut_by_deadline = False
-            if deadline_at is not None:
-                remaining = deadline_at - time.monotonic()
-                if remaining <= 0:
-                    # A non-idempotent request is only ever retried when the server certainly
-                    # did not act, so only an idempotent one can have been processed before.
-                    raise APITimeoutError(
-                        f"deadline of {settings.deadline:g}s exceeded",
-                        request_sent=attempt > 1 and request.idempotent,
-                        attempts=attempt - 1,
+                # Before the attempt's budget is computed: queueing counts against the deadline.
+                await self._wait_for_limiter(state)
+            timeout = state.attempt_timeout(time.monotonic())
+            result = await self._exchange(session, wire, timeout, state)
+            if isinstance(result, Answer):
+                hint = _protocol.status_hint(
+                    result.status,
+                    secret_only=request.secret_only,
+                    public_key=self._public_key,
+                    base_url=self._base_url,
+                )
+                try:
+                    answer = _protocol.interpret(
+                        result.status,
+                        result.headers,
+                        result.body,
+                        now=time.time(),
+                        hint=hint,
+                        attempts=state.attempts,
                     )
-                if timeout.total is None or remaining < timeout.total:
-                    timeout = attrs.evolve(timeout, total=remaining)
-                    cut_by_deadline = True
-            failure: Failure
-            retry_after: float | None = None
-            status: int | None = None
-            error: Exception
-            try:
-                status, resp_headers, raw = await self._attempt(
-                    session, request, url, body, headers, timeout
-                )
-            except APIConnectionError as exc:
-                exc.attempts = attempt
-                if cut_by_deadline and isinstance(exc, APITimeoutError):
-                    exc.message = f"deadline of {settings.deadline:g}s exceeded ({exc.message})"
-                    exc.args = (exc.message,)
-                error = exc
-                if not exc.request_sent:
-                    failure = Failure.NOT_SENT
-                elif isinstance(exc, APITimeoutError):
-                    failure = Failure.TIMEOUT
-                else:
-                    failure = Failure.DISCONNECTED
-            except APIResponseValidationError:
-                # A body too large to buffer: sending again would only fetch it again.
-                self._log_done(request, None, started, attempt)
-                raise
+                except APIResponseValidationError as exc:
+                    self._done(request, state, started, exc, result)
+                    raise
+                if isinstance(answer, Envelope):
+                    self._done(request, state, started, None, result)
+                    return answer
+                error: SkiplinoError = answer
+                outcome = Outcome(Failure.STATUS, answer.status_code, answer.retry_after)
+            elif isinstance(result, APIResponseValidationError):
+                # A body over the cap or undecodable: sending again would fetch it again.
+                self._done(request, state, started, result, None)
+                raise result
             else:
-                if 200 <= status < 300:
-                    envelope = _protocol.decode_success(status, resp_headers, raw)
-                    envelope.attempts = attempt
-                    self._log_done(request, status, started, attempt)
-                    if capturing():
-                        record(
-                            RawResponse(
-                                method=request.method,
-                                path=request.path,
-                                status_code=status,
-                                headers=resp_headers,
-                                attempts=attempt,
-                                elapsed=time.monotonic() - started,
-                            )
-                        )
-                    return envelope
-                error = _protocol.status_error(
-                    status,
-                    resp_headers,
-                    raw,
-                    now=time.time(),
-                    hint=_SECRET_HINT if status == 401 and request.secret_only else None,
-                    attempts=attempt,
-                )
-                failure = Failure.STATUS
-                retry_after = error.retry_after
-            if not policy.should_retry(
-                retries_done=attempt - 1,
-                idempotent=request.idempotent,
-                failure=failure,
-                status=status,
-                retry_after=retry_after,
-            ):
-                self._log_done(request, status, started, attempt, error)
+                error = result
+                outcome = Outcome(_failure(result))
+            delay = state.after(outcome, time.monotonic())
+            if delay is None:
+                self._done(request, state, started, error, result)
                 raise error
-            if waits is None:
-                waits = policy.waits()
-            delay = policy.delay(waits, retry_after)
-            if deadline_at is not None and time.monotonic() + delay >= deadline_at:
-                self._log_done(request, status, started, attempt, error)
-                raise error
-            # INFO, not WARNING: a library must stay silent unless the application opts in.
             logger.info(
                 "%s %s failed (%s); retry %d/%d in %.3fs",
                 request.method,
                 request.path,
                 _describe(error),
-                attempt,
-                policy.max_retries,
+                state.attempts,
+                state.policy.max_retries,
                 delay,
             )
             await asyncio.sleep(delay)
 
-    async def _wait_for_limiter(
-        self, request: Request, settings: Settings, deadline_at: float | None, attempt: int
-    ) -> None:
+    def wire(self, request: Request, settings: Settings) -> Wire:
+        """The exact bytes to send; ValueError for anything that cannot be sent as given."""
+        params = request.params
+        if settings.extra_query:
+            params = {**(params or {}), **settings.extra_query}
+        query = _protocol.encode_query(params)
+        url = URL(self._base_url + request.path + (f"?{query}" if query else ""), encoded=True)
+        payload = request.json
+        if settings.extra_body:
+            if payload is None and request.method in ("GET", "DELETE", "HEAD"):
+                raise ValueError(f"extra_body= does not apply to a {request.method} request")
+            if payload is not None and not isinstance(payload, Mapping):
+                raise ValueError("extra_body= needs a request whose body is a JSON object")
+            payload = {**(payload or {}), **settings.extra_body}
+        body = _protocol.encode_json(payload) if payload is not None else None
+        headers = RedactedHeaders(self._base_headers)
+        if settings.locale:
+            headers["X-Locale"] = settings.locale
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if settings.extra_headers:
+            headers.update(settings.extra_headers)
+        return Wire(request.method, request.path, url, headers, body)
+
+    async def _wait_for_limiter(self, state: CallState) -> None:
         assert self._limiter is not None
-        if deadline_at is None:
+        remaining = state.remaining(time.monotonic())
+        if remaining is None:
             await self._limiter.acquire()
             return
         try:
-            async with asyncio.timeout(max(0.0, deadline_at - time.monotonic())):
+            async with asyncio.timeout(max(0.0, remaining)):
                 await self._limiter.acquire()
         except TimeoutError:
-            raise APITimeoutError(
-                f"deadline of {settings.deadline:g}s exceeded waiting for the client's rate limit",
-                request_sent=attempt > 1 and request.idempotent,
-                attempts=attempt - 1,
-            ) from None
+            error = state.deadline_error(" waiting for the client's rate limit")
+        else:
+            return
+        raise error
 
-    async def _attempt(
+    async def _exchange(
         self,
         session: aiohttp.ClientSession,
-        request: Request,
-        url: URL,
-        body: bytes | None,
-        headers: dict[str, str],
+        wire: Wire,
         timeout: aiohttp.ClientTimeout,
-    ) -> tuple[int, CIMultiDictProxy[str], bytes]:
-        """One HTTP exchange; network failures become APIConnectionError (never CancelledError)."""
+        state: CallState,
+    ) -> Answer | APIConnectionError | APIResponseValidationError:
+        """One HTTP exchange. Failures are returned, built outside ``except`` blocks so that no
+        aiohttp exception (whose ``request_info`` holds the request headers) is chained."""
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
-                "-> %s %s params=%s headers=%s body=%s",
-                request.method,
-                url,
-                dict(request.params or {}),
-                redacted_headers(headers),
-                body.decode("utf-8", "replace") if body else "",
+                "-> %s %s headers=%s body=%s",
+                wire.method,
+                wire.url,
+                redacted(wire.headers),
+                wire.body.decode() if wire.body else "",
             )
+        message: str
         try:
-            async with session.request(
-                request.method,
-                url,
-                params=request.params,
-                data=body,
-                headers=headers,
-                timeout=timeout,
-                allow_redirects=False,
-            ) as resp:
-                raw = await _read_limited(resp)
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug(
-                        "<- %s %s body=%s",
-                        resp.status,
-                        request.path,
-                        raw[:2000].decode("utf-8", "replace"),
-                    )
-                return resp.status, resp.headers, raw
+            return await self._roundtrip(session, wire, timeout)
+        except _BodyRefused as refused:
+            return refused.error
         except aiohttp.ConnectionTimeoutError as exc:
-            raise APITimeoutError(f"timed out connecting: {exc}", request_sent=False) from exc
-        except TimeoutError as exc:
-            raise APITimeoutError(
-                f"timed out waiting for the response ({_limits(timeout)})", request_sent=True
-            ) from exc
+            message, sent, timed_out = f"timed out connecting: {exc}", False, True
+        except TimeoutError:
+            message, sent, timed_out = (
+                f"timed out waiting for the response ({_limits(timeout)})",
+                True,
+                True,
+            )
         except aiohttp.ClientConnectorError as exc:
-            raise APIConnectionError(f"could not connect: {exc}", request_sent=False) from exc
+            message, sent, timed_out = f"could not connect: {exc}", False, False
         except (aiohttp.ClientError, OSError) as exc:
-            raise APIConnectionError(
-                f"connection failed mid-request: {type(exc).__name__}: {exc}", request_sent=True
-            ) from exc
+            message, sent, timed_out = (
+                f"connection failed mid-request: {type(exc).__name__}: {_short(exc)}",
+                True,
+                False,
+            )
+        message = self._scrub.text(message)
+        if timed_out and state.cut_by_deadline:
+            message = f"deadline of {state.deadline:g}s exceeded ({message})"
+        cls = APITimeoutError if timed_out else APIConnectionError
+        return cls(message, request_sent=sent, attempts=state.attempts)
 
-    def _log_done(
+    async def _roundtrip(
+        self, session: aiohttp.ClientSession, wire: Wire, timeout: aiohttp.ClientTimeout
+    ) -> Answer:
+        async with session.request(
+            wire.method,
+            wire.url,
+            data=wire.body,
+            headers=wire.headers,
+            timeout=timeout,
+            allow_redirects=False,
+            auto_decompress=False,
+            proxy=self._proxy,
+            proxy_auth=self._proxy_auth,
+        ) as resp:
+            headers = self._scrub.headers(resp.headers)
+            encoding = resp.headers.get("Content-Encoding")
+            # The raw bytes of an encoded body, for the error should it not decode.
+            raw = bytearray()
+            try:
+                decoder = BodyDecoder(encoding, self._max_bytes)
+                length = resp.content_length
+                if length is not None and length > self._max_bytes:
+                    raise BodyTooLarge(f"Content-Length {length} exceeds {self._max_bytes} bytes")
+                async for chunk in resp.content.iter_any():
+                    if encoding and len(raw) + len(chunk) <= self._max_bytes:
+                        raw += chunk
+                    decoder.feed(chunk)
+                body = self._scrub.bytes(decoder.finish())
+            except BodyError as exc:
+                too_large = isinstance(exc, BodyTooLarge)
+                raise _BodyRefused(
+                    APIResponseValidationError(
+                        f"HTTP {resp.status} response body: {exc}; "
+                        + ("refusing to buffer it" if too_large else "it cannot be decoded"),
+                        status_code=resp.status,
+                        body=b"" if too_large else self._scrub.bytes(bytes(raw)),
+                        headers=headers,
+                    )
+                ) from None
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "<- %s %s body=%s",
+                    resp.status,
+                    wire.path,
+                    body[:2000].decode("utf-8", "replace"),
+                )
+            return Answer(resp.status, headers, body)
+
+    def _done(
         self,
         request: Request,
-        status: int | None,
+        state: CallState,
         started: float,
-        attempts: int,
-        error: Exception | None = None,
+        error: SkiplinoError | None,
+        result: Answer | SkiplinoError | None,
     ) -> None:
-        if not logger.isEnabledFor(logging.INFO):
+        """Log the call's end and record it for ``capture_responses()``."""
+        elapsed = time.monotonic() - started
+        answer = result if isinstance(result, Answer) else None
+        if capturing():
+            record(
+                RawResponse(
+                    method=request.method,
+                    path=request.path,
+                    status_code=answer.status if answer is not None else None,
+                    headers=answer.headers if answer is not None else {},
+                    attempts=state.attempts,
+                    elapsed=elapsed,
+                    error=error,
+                )
+            )
+        # Failures and slow calls at INFO; every call at DEBUG.
+        level = logging.INFO if error is not None or elapsed >= SLOW_CALL_SECONDS else logging.DEBUG
+        if not logger.isEnabledFor(level):
             return
-        elapsed = (time.monotonic() - started) * 1000
-        outcome = str(status) if status is not None else _describe(error)
-        logger.info(
+        outcome = str(answer.status) if answer is not None else _describe(error)
+        logger.log(
+            level,
             "%s %s -> %s in %.1fms (%d attempt%s)",
             request.method,
             request.path,
             outcome,
-            elapsed,
-            attempts,
-            "" if attempts == 1 else "s",
+            elapsed * 1000,
+            state.attempts,
+            "" if state.attempts == 1 else "s",
         )
+
+
+class _BodyRefused(Exception):
+    """Carries the validation error of a body out of the response context."""
+
+    def __init__(self, error: APIResponseValidationError) -> None:
+        self.error = error
+
+
+def _failure(error: APIConnectionError) -> Failure:
+    if not error.request_sent:
+        return Failure.NOT_SENT
+    return Failure.TIMEOUT if isinstance(error, APITimeoutError) else Failure.DISCONNECTED
+
+
+def _proxy_for(base_url: str, proxy: str | None) -> tuple[str | None, aiohttp.BasicAuth | None]:
+    """The proxy for the API host: the explicit one, else ``HTTPS_PROXY``/``HTTP_PROXY``
+    unless ``NO_PROXY`` names the host. Credentials in its URL become ``proxy_auth``.
+
+    Resolved here rather than with aiohttp's ``trust_env``, which would also read ``~/.netrc``
+    and could replace the bearer key with a netrc password.
+    """
+    if proxy is None:
+        url = URL(base_url)
+        bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+        if url.host is None or bypass(url.host):
+            return None, None
+        proxy = urllib.request.getproxies_environment().get(url.scheme)
+        if not proxy:
+            return None, None
+    parsed = URL(proxy)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"proxy must be an http(s):// URL, got {hide_userinfo(proxy)!r}")
+    auth = None
+    if parsed.user is not None:
+        auth = aiohttp.BasicAuth(parsed.user, parsed.password or "")
+        parsed = parsed.with_user(None)
+    return str(parsed), auth
+
+
+def _short(exc: BaseException) -> str:
+    """An aiohttp error's text without its request details (headers hold the key)."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"{exc.status}, message={exc.message!r}"
+    return str(exc)
 
 
 def _limits(timeout: aiohttp.ClientTimeout) -> str:
@@ -375,30 +478,10 @@ def _limits(timeout: aiohttp.ClientTimeout) -> str:
     return ", ".join(parts) or "no limit"
 
 
-def _describe(error: Exception | None) -> str:
+def _describe(error: BaseException | None) -> str:
     if isinstance(error, APIStatusError):
         return f"HTTP {error.status_code}"
     return type(error).__name__ if error is not None else "?"
 
 
-async def _read_limited(resp: aiohttp.ClientResponse) -> bytes:
-    length = resp.content_length
-    if length is not None and length > MAX_RESPONSE_BYTES:
-        raise _too_large(resp)
-    if length is not None:
-        return await resp.read()
-    buf = bytearray()
-    async for chunk in resp.content.iter_any():
-        buf += chunk
-        if len(buf) > MAX_RESPONSE_BYTES:
-            raise _too_large(resp)
-    return bytes(buf)
-
-
-def _too_large(resp: aiohttp.ClientResponse) -> APIResponseValidationError:
-    return APIResponseValidationError(
-        f"response body exceeds {MAX_RESPONSE_BYTES} bytes; refusing to buffer it",
-        status_code=resp.status,
-        body=b"",
-        headers=resp.headers,
-    )
+__all__ = ["MAX_RESPONSE_BYTES", "Request", "Settings", "Transport", "make_timeout"]

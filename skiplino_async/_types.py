@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from typing import Final, Literal, TypedDict
+from collections.abc import Mapping
+from typing import Any, Final, Literal, TypedDict
 
 import aiohttp
 
@@ -19,6 +20,12 @@ class CallOptions(TypedDict, total=False):
     max_retries: int
     #: Seconds for the whole call, retries and waits included.
     deadline: float
+    #: Headers merged last into the request (``Authorization`` cannot be set this way).
+    extra_headers: Mapping[str, str]
+    #: Query parameters merged last (they win over the SDK's own).
+    extra_query: Mapping[str, str | int]
+    #: Members merged last into a JSON object body.
+    extra_body: Mapping[str, Any]
 
 
 class NotGiven(enum.Enum):

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
+
+from multidict import CIMultiDict
 
 __all__ = [
+    "JSON",
     "APIConnectionError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientUsageError",
     "ConflictError",
     "InternalServerError",
     "NotFoundError",
@@ -22,14 +26,44 @@ __all__ = [
 ]
 
 
+#: A decoded JSON value.
+JSON: TypeAlias = dict[str, "JSON"] | list["JSON"] | str | int | float | bool | None
+
+
 class SkiplinoError(Exception):
     """Base class of every error raised by the SDK.
 
     ``checkpoint`` is set on errors raised while walking a paginated list: the position after
     the last item yielded, to pass as ``resume_from=``; ``None`` otherwise.
+
+    Every SDK error pickles with all its attributes (a worker process can raise one to its
+    pool), whatever its ``__init__`` takes.
     """
 
     checkpoint: dict[str, Any] | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, dict(vars(self))))
+
+
+def _rebuild(cls: type[SkiplinoError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    vars(error).update(state)
+    return error
+
+
+def _headers(headers: Mapping[str, str] | None) -> Mapping[str, str]:
+    """A case-insensitive copy that outlives the response and pickles (a proxy does neither)."""
+    return CIMultiDict(headers) if headers is not None else CIMultiDict()
+
+
+class ClientUsageError(SkiplinoError, RuntimeError):
+    """The client was used where it cannot work: closed, another event loop, or after ``fork``.
+
+    One client (and its connection pool) belongs to one event loop in one process: create a
+    client per loop, or per worker process.
+    """
 
 
 class APIConnectionError(SkiplinoError):
@@ -75,7 +109,7 @@ class APIResponseValidationError(SkiplinoError):
         self.message = message
         self.status_code = status_code
         self.body = body
-        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        self.headers: Mapping[str, str] = _headers(headers)
 
 
 class APIStatusError(SkiplinoError):
@@ -94,7 +128,7 @@ class APIStatusError(SkiplinoError):
         *,
         status_code: int,
         error: str | dict[str, Any] | None = None,
-        body: Any = None,
+        body: JSON | bytes = None,
         headers: Mapping[str, str] | None = None,
         retry_after: float | None = None,
         attempts: int = 1,
@@ -104,7 +138,7 @@ class APIStatusError(SkiplinoError):
         self.status_code = status_code
         self.error = error
         self.body = body
-        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        self.headers: Mapping[str, str] = _headers(headers)
         #: Seconds the server asked us to wait (Retry-After), when it said so.
         self.retry_after = retry_after
         self.attempts = attempts
@@ -123,7 +157,15 @@ class APIStatusError(SkiplinoError):
         return self.headers.get("X-Request-Id")
 
     def __str__(self) -> str:
-        return f"{self.status_code}: {self.message}"
+        """Status, the server's message, a 422's field errors and the request id."""
+        text = f"{self.status_code}: {self.message}"
+        details = _field_errors(self.error)
+        if details:
+            text += " " + "; ".join(f"{k}: {v}" for k, v in details.items())
+        request_id = self.request_id
+        if request_id:
+            text += f" (request id {request_id})"
+        return text
 
 
 class BadRequestError(APIStatusError):
@@ -152,15 +194,7 @@ class UnprocessableEntityError(APIStatusError):
     @property
     def field_errors(self) -> dict[str, str]:
         """Field name to message; lists of messages are joined with ``"; "``."""
-        if not isinstance(self.error, dict):
-            return {}
-        out: dict[str, str] = {}
-        for key, value in self.error.items():
-            if isinstance(value, list):
-                out[str(key)] = "; ".join(str(v) for v in value)
-            else:
-                out[str(key)] = str(value)
-        return out
+        return _field_errors(self.error)
 
 
 class RateLimitError(APIStatusError):
@@ -169,3 +203,15 @@ class RateLimitError(APIStatusError):
 
 class InternalServerError(APIStatusError):
     """5xx."""
+
+
+def _field_errors(error: object) -> dict[str, str]:
+    if not isinstance(error, dict):
+        return {}
+    out: dict[str, str] = {}
+    for key, value in error.items():
+        if isinstance(value, list):
+            out[str(key)] = "; ".join(str(v) for v in value)
+        else:
+            out[str(key)] = str(value)
+    return out

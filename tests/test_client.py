@@ -594,17 +594,33 @@ async def test_capture_responses_status_request_id_attempts(
     assert (booked.method, booked.status_code, booked.attempts) == ("POST", 201, 1)
 
 
-async def test_capture_records_only_successes_inside_the_block(
+async def test_capture_records_failed_calls_too_inside_the_block(
     client: Skiplino, fake: FakeSkiplino
 ) -> None:
     await client.branches.list()  # before the block: not recorded
     with capture_responses() as captured:
-        with pytest.raises(NotFoundError):
+        with pytest.raises(NotFoundError) as caught:
             await client.tickets.get("zzzzzzzzzz")
-        assert captured.last is None
+        failed = captured.last
+        assert failed is not None
+        assert (failed.status_code, failed.ok, failed.error) == (404, False, caught.value)
+        assert failed.request_id == caught.value.request_id
         await client.customers.get(id=LAYLA_ID)
     await client.branches.list()  # after the block: not recorded
-    assert [r.path for r in captured.responses] == ["/customers/getOne"]
+    assert [r.path for r in captured.responses] == ["/tickets/zzzzzzzzzz", "/customers/getOne"]
+    assert captured.responses[1].ok
+
+
+async def test_capture_records_a_call_that_never_got_an_answer(fake: FakeSkiplino) -> None:
+    fake.faults.drop_before(times=3)
+    async with Skiplino(
+        api_key=fake.secret_key, base_url=fake.url, retry_policy=RetryPolicy(initial_delay=0)
+    ) as c:
+        with capture_responses() as captured, pytest.raises(APIConnectionError):
+            await c.branches.list()
+    [failed] = captured.responses
+    assert (failed.status_code, failed.attempts, dict(failed.headers)) == (None, 3, {})
+    assert isinstance(failed.error, APIConnectionError)
 
 
 async def test_capture_is_per_task(client: Skiplino) -> None:

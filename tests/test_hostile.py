@@ -339,7 +339,13 @@ CORPUS: list[tuple[str, int, bytes, dict[str, str], type[SkiplinoError]]] = [
     ),
     ("unknown status", 418, b'{"message": "I am a teapot."}', {}, APIStatusError),
     ("status 599", 599, b"", {}, InternalServerError),
-    ("bad gzip", 200, b"not gzip at all", {"Content-Encoding": "gzip"}, APIConnectionError),
+    (
+        "bad gzip",
+        200,
+        b"not gzip at all",
+        {"Content-Encoding": "gzip"},
+        APIResponseValidationError,
+    ),
 ]
 
 

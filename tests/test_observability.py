@@ -71,7 +71,22 @@ async def test_the_env_handler_prints_request_lines(client: sk.Skiplino) -> None
     text = stream.getvalue()
     assert "skiplino_async DEBUG -> GET http://127.0.0.1:" in text
     assert "/external/v1/branches" in text
-    assert re.search(r"skiplino_async INFO GET /branches -> 200 in \d+\.\dms \(1 attempt\)", text)
+    assert re.search(r"skiplino_async DEBUG GET /branches -> 200 in \d+\.\dms \(1 attempt\)", text)
+
+
+async def test_info_shows_retries_and_failures_not_every_successful_call(
+    client: sk.Skiplino, fake: FakeSkiplino, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An application at basicConfig(level=INFO) must not get a line per poll of watch().
+    caplog.set_level(logging.INFO, logger="skiplino_async")
+    for _ in range(5):
+        await client.branches.list()
+    assert caplog.records == []
+    with pytest.raises(sk.NotFoundError):
+        await client.tickets.get("zzzzzzzzzz")
+    [failed] = caplog.records
+    assert failed.levelno == logging.INFO
+    assert re.fullmatch(r"GET /tickets/zzzzzzzzzz -> 404 in .*", failed.getMessage())
 
 
 async def test_request_line_status_duration_and_retries_are_logged(
@@ -87,8 +102,8 @@ async def test_request_line_status_duration_and_retries_are_logged(
     assert any(m.startswith("<- 503 /branches body=") for m in debug)
     assert any(re.fullmatch(r"GET /branches failed \(HTTP 503\); retry 1/2 in .*", m) for m in info)
     assert any(
-        re.fullmatch(r"GET /branches -> 200 in \d+\.\dms \(2 attempts\)", m) for m in info
-    ), info
+        re.fullmatch(r"GET /branches -> 200 in \d+\.\dms \(2 attempts\)", m) for m in debug
+    ), debug
 
 
 async def test_bodies_are_only_logged_at_debug(
@@ -96,6 +111,8 @@ async def test_bodies_are_only_logged_at_debug(
 ) -> None:
     caplog.set_level(logging.INFO, logger="skiplino_async")
     await client.customers.create(external_id="obs-1", name="Private Person")
+    with pytest.raises(sk.UnprocessableEntityError):  # a failure is logged at INFO
+        await client.customers.create(external_id="obs-1", name="Private Person")
     assert caplog.records
     assert "Private Person" not in caplog.text
     caplog.clear()
@@ -211,8 +228,9 @@ async def test_capture_gives_status_headers_request_id_and_retries(
 async def test_errors_carry_the_same_details(client: sk.Skiplino, fake: FakeSkiplino) -> None:
     with client.capture_responses() as captured, pytest.raises(sk.NotFoundError) as info:
         await client.tickets.get("zzzzzzzzzz")
-    assert captured.responses == []  # only successes are captured...
-    err = info.value  # ...a failure's details are on the exception
+    [failed] = captured.responses  # a failure is captured too...
+    err = info.value  # ...and its details are on the exception as well
+    assert (failed.status_code, failed.request_id, failed.error) == (404, err.request_id, err)
     assert err.status_code == 404
     assert err.request_id == fake.requests[-1].request_id
     assert err.attempts == 1

@@ -248,8 +248,17 @@ async def test_slots_bad_date_argument_is_refused_before_sending(
     with pytest.raises(ValueError, match="date must look like 'YYYY-MM-DD'"):
         await client.services.slots(OPENING, date="1/7/2026")
     with pytest.raises(TypeError, match="date must be a date"):
-        await client.services.slots(OPENING, date=datetime.now(UTC))  # type: ignore[arg-type]
+        await client.services.slots(OPENING, date=20260701)  # type: ignore[arg-type]
     assert fake.requests == []
+
+
+async def test_slots_takes_a_datetime_as_its_calendar_day(
+    client: Skiplino, fake: FakeSkiplino
+) -> None:
+    # The type checker lets a datetime through (it is a date); it means its own calendar day.
+    day = tomorrow(fake)
+    await client.services.slots(OPENING, date=datetime.combine(day, time(23, 30), UTC))
+    assert query(fake.requests[-1])["date"] == [day.isoformat()]
 
 
 async def test_slot_remaining_goes_down_after_booking(client: Skiplino, fake: FakeSkiplino) -> None:
@@ -376,10 +385,10 @@ async def test_book_appointment_with_aware_local_time_and_slot_string(
     assert body["customerExternalId"] == LAYLA_EXT
     assert "customerId" not in body
 
-    # A slot time string goes out verbatim.
+    # A time string with Z or an offset goes out in the wire's own UTC millisecond form.
     raw = wire_time(slot_grid(day)[5]).replace(".000Z", "Z")
     again = await client.tickets.book(**APPOINTMENT, time=raw, customer_id=LAYLA_ID)
-    assert sent(fake, "POST")[-1].json()["time"] == raw
+    assert sent(fake, "POST")[-1].json()["time"] == wire_time(slot_grid(day)[5])
     assert again.time == slot_grid(day)[5]
 
 

@@ -23,6 +23,7 @@ from skiplino_async import (
     UnprocessableEntityError,
 )
 from skiplino_async import _protocol as p
+from skiplino_async._redact import key_hint
 
 NOW = 1_782_000_000.0  # a fixed wall-clock "now" for Retry-After dates
 JSON = {"Content-Type": "application/json"}
@@ -65,10 +66,31 @@ def test_encode_time_refuses_naive_datetime_naming_the_argument() -> None:
         p.encode_time(datetime(2026, 7, 1, 9, 30))
 
 
-def test_encode_time_passes_strings_verbatim() -> None:
-    # A slot time read from the API is sent back untouched, whatever its precision.
-    assert p.encode_time("2026-07-01T09:30:00Z") == "2026-07-01T09:30:00Z"
-    assert p.encode_time("2026-07-01T09:30:00.000Z") == "2026-07-01T09:30:00.000Z"
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ("2026-07-01T09:30:00Z", "2026-07-01T09:30:00.000Z"),
+        ("2026-07-01T09:30:00.000Z", "2026-07-01T09:30:00.000Z"),
+        ("2026-07-01T12:30:00+03:00", "2026-07-01T09:30:00.000Z"),
+        ("2026-07-01T09:30:05.123456-01:00", "2026-07-01T10:30:05.123Z"),
+        ("2026-07-01T01:00:00+05:00", "2026-06-30T20:00:00.000Z"),
+    ],
+)
+def test_encode_time_sends_strings_in_utc_like_datetimes(given: str, sent: str) -> None:
+    # The documented wire form only: a slot time read back goes out the same instant.
+    assert p.encode_time(given) == sent
+
+
+@pytest.mark.parametrize("naive", ["2026-07-01T09:30:00", "2026-07-01 09:30", "2026-07-01"])
+def test_encode_time_refuses_naive_strings(naive: str) -> None:
+    with pytest.raises(ValueError, match="has no timezone"):
+        p.encode_time(naive)
+
+
+@pytest.mark.parametrize("garbage", ["tomorrow", "2026-13-01T00:00:00Z", "09:30Z"])
+def test_encode_time_refuses_strings_that_are_not_iso_times(garbage: str) -> None:
+    with pytest.raises(ValueError, match="ISO-8601"):
+        p.encode_time(garbage)
 
 
 def test_encode_time_refuses_empty_string_and_other_types() -> None:
@@ -95,10 +117,9 @@ def test_encode_date_refuses_malformed_strings(bad: str) -> None:
         p.encode_date(bad)
 
 
-def test_encode_date_refuses_datetime_and_other_types() -> None:
-    # A datetime is a date subclass; silently dropping its time (and zone) would mislead.
-    with pytest.raises(TypeError, match="not a datetime"):
-        p.encode_date(datetime(2026, 7, 1, tzinfo=UTC))
+def test_encode_date_takes_a_datetime_as_its_own_day_and_refuses_other_types() -> None:
+    # A datetime passes the type check (it is a date), so it is taken: its own calendar day.
+    assert p.encode_date(datetime(2026, 7, 1, 23, 59, tzinfo=UTC)) == "2026-07-01"
     with pytest.raises(TypeError):
         p.encode_date(20260701)  # type: ignore[arg-type]
 
@@ -297,10 +318,10 @@ def test_check_base_url_refuses_malformed(url: str, message: str) -> None:
         p.check_base_url(url)
 
 
-def test_redact_shows_only_the_key_kind() -> None:
-    assert p.redact("sk_test_0123456789abcdef") == "sk_***"
-    assert p.redact("pk_live_0123456789abcdef") == "pk_***"
-    assert p.redact("0123456789abcdef") == "***"
+def test_key_hint_shows_only_the_key_kind() -> None:
+    assert key_hint("sk_test_0123456789abcdef") == "sk_***"
+    assert key_hint("pk_live_0123456789abcdef") == "pk_***"
+    assert key_hint("0123456789abcdef") == "***"
 
 
 # --- decode_success / load_json ---------------------------------------------------------------

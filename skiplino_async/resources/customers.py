@@ -61,12 +61,15 @@ class Customers(Resource):
             idempotent=external_id is not None,
             secret_only=True,
         )
-        try:
-            return await self._call(request, Customer, call)
-        except UnprocessableEntityError as exc:
-            if external_id is not None and exc.attempts > 1 and _says(exc, "externalId", _TAKEN):
-                return await self.get(external_id=external_id, **call)
-            raise
+        with self._client._deadline_scope(call):
+            try:
+                return await self._call(request, Customer, call)
+            except UnprocessableEntityError as exc:
+                taken = external_id is not None and _says(exc, "externalId", _TAKEN)
+                if not (taken and exc.attempts > 1):
+                    raise
+            # Outside the except block: the 422 is handled, not the cause of a failed get.
+            return await self.get(external_id=external_id, **call)
 
     async def get_or_create(
         self,
@@ -85,19 +88,20 @@ class Customers(Resource):
         fields are not updated).
         """
         require_str(external_id, "external_id")
-        try:
-            return await self.create(
-                external_id=external_id,
-                name=name,
-                email=email,
-                mobile=mobile,
-                metadata=metadata,
-                **call,
-            )
-        except UnprocessableEntityError as exc:
-            if not _says(exc, "externalId", _TAKEN):
-                raise
-        return await self.get(external_id=external_id, **call)
+        with self._client._deadline_scope(call):
+            try:
+                return await self.create(
+                    external_id=external_id,
+                    name=name,
+                    email=email,
+                    mobile=mobile,
+                    metadata=metadata,
+                    **call,
+                )
+            except UnprocessableEntityError as exc:
+                if not _says(exc, "externalId", _TAKEN):
+                    raise
+            return await self.get(external_id=external_id, **call)
 
     def list(
         self,

@@ -1,0 +1,56 @@
+"""What one API call is, before any I/O: the request, and the settings it is sent with.
+
+A :class:`Request` is built by a resource method (or ``client.request``); :class:`Settings` are
+the client's defaults with the call's overrides. The transport turns the two into bytes on the
+wire through :func:`._protocol.wire_request`, which refuses anything it cannot send exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+import attrs
+
+from ._retry import RetryPolicy
+
+__all__ = ["Request", "Settings", "make_timeout"]
+
+
+@attrs.frozen
+class Request:
+    """One API call: what to send and how it may be retried."""
+
+    method: str
+    path: str  # already percent-encoded, relative to the base URL
+    params: Mapping[str, str | int] | None = None
+    json: Any = None
+    #: Safe to send twice (GET/PUT/DELETE, or a create keyed by an external id).
+    idempotent: bool = True
+    #: Shown on 401: the operation needs a secret key.
+    secret_only: bool = False
+
+
+@attrs.frozen
+class Settings:
+    """Per-call settings: the client's defaults, possibly overridden for one call."""
+
+    timeout: aiohttp.ClientTimeout
+    retry: RetryPolicy
+    locale: str | None = None
+    deadline: float | None = None
+    #: Merged last into the request (``extra_headers=`` ... on any call).
+    extra_headers: Mapping[str, str] | None = None
+    extra_query: Mapping[str, str | int] | None = None
+    extra_body: Mapping[str, Any] | None = None
+
+
+def make_timeout(value: float | aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
+    """Seconds per attempt as a ClientTimeout; connecting gets at most 10 s of it."""
+    if isinstance(value, aiohttp.ClientTimeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {value!r}")
+    seconds = float(value)
+    return aiohttp.ClientTimeout(total=seconds, sock_connect=min(seconds, 10.0))
