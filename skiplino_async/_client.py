@@ -306,7 +306,9 @@ class Skiplino:
         await self.aclose()
 
     def __repr__(self) -> str:
-        return f"Skiplino(base_url={self._base_url!r}, api_key={self._key_hint!r})"
+        # Safe on a half-built client: reporters repr the locals of a failing __init__.
+        base_url, hint = getattr(self, "_base_url", None), getattr(self, "_key_hint", "***")
+        return f"Skiplino(base_url={base_url!r}, api_key={hint!r})"
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
         transport = getattr(self, "_transport", None)

@@ -225,14 +225,14 @@ def _check_json(value: Any, where: str, depth: int) -> None:
     elif isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise TypeError(f"{where} has a non-string key {key!r}; JSON keys are strings")
+                raise ValueError(f"{where} has a non-string key {key!r}; JSON keys are strings")
             require_utf8(key, f"a key of {where}")
             _check_json(item, f"{where}.{key}", depth + 1)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             _check_json(item, f"{where}[{index}]", depth + 1)
     else:
-        raise TypeError(
+        raise ValueError(
             f"{where} is a {kind.__name__}, which has no exact JSON form; "
             "convert it to a string, number, list or dict first"
         )
