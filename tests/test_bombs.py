@@ -149,7 +149,10 @@ def test_decoder_asks_zlib_for_no_more_than_fits() -> None:
     ],
 )
 def test_decoder_refuses_what_it_cannot_decode(encoding: str, body: bytes, message: str) -> None:
-    with pytest.raises(BodyError, match=message):
+    def decode() -> bytes:
         decoder = BodyDecoder(encoding, 1 << 20)
         decoder.feed(body)
-        decoder.finish()
+        return decoder.finish()
+
+    with pytest.raises(BodyError, match=message):
+        decode()
