@@ -404,9 +404,12 @@ def status_error(
         raw_message = decoded.get("message")
         if isinstance(raw_message, str) and raw_message:
             message = raw_message
-        # A 400 carries its reason in ``error``; it says more than a generic message.
+        # A 400 carries its reason in ``error``; it says more than a generic message. A 401's
+        # ``error`` says why ("Invalid or missing API key."): keep both.
         if isinstance(error, str) and error and (message is None or status == 400):
             message = error
+        elif isinstance(error, str) and error and status == 401 and error != message:
+            message = f"{message} {error}"
     else:
         decoded = body
     if message is None:
@@ -414,7 +417,7 @@ def status_error(
     if 300 <= status < 400:
         location = headers.get("Location", "<no Location header>")
         message = f"redirect to {location} not followed ({message})"
-    if hint:
+    if hint and hint.lower() not in message.lower():
         message = f"{message} {hint}"
     cls = _STATUS_ERRORS.get(status)
     if cls is None:
