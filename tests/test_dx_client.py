@@ -80,7 +80,7 @@ def test_a_client_used_from_a_second_event_loop_says_what_to_do(fake_url_key: An
     def in_thread() -> None:
         try:
             asyncio.run(call())
-        except BaseException as exc:
+        except sk.SkiplinoError as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=in_thread)
@@ -103,8 +103,7 @@ def fake_url_key() -> Any:
             async with FakeSkiplino() as fake:
                 box["url"], box["key"] = fake.url, fake.secret_key
                 ready.set()
-                while not stop.is_set():
-                    await asyncio.sleep(0.01)
+                await asyncio.get_running_loop().run_in_executor(None, stop.wait)
 
         asyncio.run(main())
 
@@ -189,7 +188,7 @@ async def test_request_refuses_what_it_cannot_send_exactly(
     assert fake.requests == []
 
 
-# --- extra_headers / extra_query / extra_body -------------------------------------------------------
+# --- extra_headers / extra_query / extra_body ---------------------------------------------
 
 
 async def test_extras_are_merged_last(client: Skiplino, fake: FakeSkiplino) -> None:
