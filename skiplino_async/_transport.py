@@ -8,6 +8,7 @@ each attempt may take by :class:`._retry.CallState`, how a body is decoded under
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import ssl as _ssl
@@ -91,7 +92,7 @@ class Transport:
         self._trace_configs = trace_configs
         self._ssl = ssl
         self._max_bytes = max_response_bytes
-        self._proxy, self._proxy_auth = _proxy_for(base_url, proxy)
+        self._proxy, self._proxy_headers = _proxy_for(base_url, proxy)
         self._public_key = api_key.startswith("pk_")
         self._scrub = Scrubber(api_key)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -321,6 +322,13 @@ class Transport:
                 True,
                 True,
             )
+        except aiohttp.ClientConnectorCertificateError as exc:
+            message, sent, timed_out = (
+                f"could not connect: the server's TLS certificate is not trusted ({exc}). For a "
+                "company CA pass ssl=ssl.create_default_context(cafile=...) or set SSL_CERT_FILE",
+                False,
+                False,
+            )
         except aiohttp.ClientConnectorError as exc:
             message, sent, timed_out = f"could not connect: {exc}", False, False
         except (aiohttp.ClientError, OSError) as exc:
@@ -347,7 +355,7 @@ class Transport:
             allow_redirects=False,
             auto_decompress=False,
             proxy=self._proxy,
-            proxy_auth=self._proxy_auth,
+            proxy_headers=self._proxy_headers,
         ) as resp:
             headers = self._scrub.headers(resp.headers)
             encoding = resp.headers.get("Content-Encoding")
@@ -436,9 +444,10 @@ def _failure(error: APIConnectionError) -> Failure:
     return Failure.TIMEOUT if isinstance(error, APITimeoutError) else Failure.DISCONNECTED
 
 
-def _proxy_for(base_url: str, proxy: str | None) -> tuple[str | None, aiohttp.BasicAuth | None]:
+def _proxy_for(base_url: str, proxy: str | None) -> tuple[str | None, RedactedHeaders | None]:
     """The proxy for the API host: the explicit one, else ``HTTPS_PROXY``/``HTTP_PROXY``
-    unless ``NO_PROXY`` names the host. Credentials in its URL become ``proxy_auth``.
+    unless ``NO_PROXY`` names the host. Credentials in its URL become a Proxy-Authorization
+    header (kept as a :class:`Secret`).
 
     Resolved here rather than with aiohttp's ``trust_env``, which would also read ``~/.netrc``
     and could replace the bearer key with a netrc password.
@@ -454,11 +463,12 @@ def _proxy_for(base_url: str, proxy: str | None) -> tuple[str | None, aiohttp.Ba
     parsed = URL(proxy)
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ValueError(f"proxy must be an http(s):// URL, got {hide_userinfo(proxy)!r}")
-    auth = None
+    headers = None
     if parsed.user is not None:
-        auth = aiohttp.BasicAuth(parsed.user, parsed.password or "")
+        token = base64.b64encode(f"{parsed.user}:{parsed.password or ''}".encode()).decode()
+        headers = RedactedHeaders({"Proxy-Authorization": Secret(f"Basic {token}")})
         parsed = parsed.with_user(None)
-    return str(parsed), auth
+    return str(parsed), headers
 
 
 def _short(exc: BaseException) -> str:
