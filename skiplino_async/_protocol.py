@@ -293,6 +293,9 @@ def check_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
         raise ValueError(f"base_url must be an absolute http(s) URL, got {url!r}")
     if parts.query or parts.fragment:
         raise ValueError("base_url must not carry a query string or fragment")
+    if parts.path and not _PATH.fullmatch(parts.path.rstrip("/") or "/"):
+        # Sent as written: a space or a raw non-ASCII character would make a broken request.
+        raise ValueError(f"base_url path {parts.path!r} must be percent-encoded")
     if parts.username is not None or parts.password is not None:
         # Credentials in a URL end up in logs and error messages; the API key is the credential.
         raise ValueError("base_url must not contain user:password@")

@@ -197,3 +197,11 @@ async def test_a_header_value_that_cannot_be_sent_as_given_is_refused(
     with pytest.raises(ValueError, match="printable ASCII"):
         Skiplino(api_key=fake.secret_key, base_url=fake.url, locale=locale)
     assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://127.0.0.1:9/external v1", "http://127.0.0.1:9/extérnal/v1"]
+)
+def test_a_base_url_path_that_is_not_encoded_is_refused(base_url: str) -> None:
+    with pytest.raises(ValueError, match="percent-encoded"):
+        Skiplino(api_key="sk_test_x", base_url=base_url)

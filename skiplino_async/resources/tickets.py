@@ -179,7 +179,8 @@ class Tickets(Resource):
         ``cancelled`` ticket (break out of it, or cancel the task, to stop earlier).
         ``interval`` is floored at 0.5 s. Transient errors (network, 5xx, 429) are retried
         after a backoff (``2 * interval``, doubling, at most 60 s, at least the server's
-        ``Retry-After``), up to ``max_errors`` in a row; other errors (e.g. 404) are raised.
+        ``Retry-After``), up to ``max_errors`` in a row; other errors (e.g. 404) are raised,
+        and so is a 429 whose ``Retry-After`` exceeds the retry policy's ``max_retry_after``.
 
         >>> async for ticket in client.tickets.watch(ticket_id, interval=10):
         ...     print(ticket.status, ticket.queue_size, ticket.waiting_time)
@@ -190,6 +191,8 @@ class Tickets(Resource):
         if isinstance(max_errors, bool) or not isinstance(max_errors, int) or max_errors < 0:
             raise ValueError(f"max_errors must be an int >= 0, got {max_errors!r}")
         pause = max(float(interval), MIN_WATCH_INTERVAL)
+        # A server's Retry-After is obeyed only up to the retry policy's cap, as in any call.
+        longest_wait = self._client._resolve(call).retry.max_retry_after
         last: tuple[Any, ...] | None = None
         errors = 0
         while True:
@@ -201,6 +204,8 @@ class Tickets(Resource):
                     raise
                 wait = min(pause * 2**errors, MAX_WATCH_BACKOFF)
                 if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+                    if exc.retry_after > longest_wait:
+                        raise
                     wait = max(wait, exc.retry_after)
                 # INFO like the client's own retries: the caller decides what is worth a warning.
                 logger.info(
