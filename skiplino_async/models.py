@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import attrs
 
@@ -51,9 +51,18 @@ class TicketType(StrEnum):
 
 
 class _Model:
-    """Wire-format conversion shared by every model."""
+    """Wire-format conversion shared by every model.
+
+    Subclassing is the registration: the converter makes structure and unstructure hooks for
+    any attrs subclass of this class on first use, so no list of models has to be kept in
+    dependency order.
+    """
 
     __slots__ = ()
+
+    #: The identifier's wire key (``Customer`` travels as ``_id``; the other spelling is
+    #: accepted when the documented one is absent).
+    _wire_id: ClassVar[str] = "id"
 
     def to_dict(self) -> dict[str, Any]:
         """The wire-format dict (``_id``, camelCase keys, ISO-8601 times), extras included."""
@@ -163,6 +172,7 @@ class Ticket(_Model):
 class Customer(_Model):
     """A customer of the company directory. ``id`` is the wire's ``_id`` (32 hex chars)."""
 
+    _wire_id: ClassVar[str] = "_id"
     id: str
     external_id: str | None = None
     company_id: str | None = None
