@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar, overload
 
 import attrs
+import orjson
 
 __all__ = [
     "Branch",
@@ -69,6 +70,21 @@ class _Model:
         from ._converter import to_wire
 
         return to_wire(self)
+
+    @overload
+    def to_json(self, *, as_str: Literal[False] = False) -> bytes: ...
+
+    @overload
+    def to_json(self, *, as_str: Literal[True]) -> str: ...
+
+    def to_json(self, *, as_str: bool = False) -> bytes | str:
+        """:meth:`to_dict` as compact JSON: UTF-8 ``bytes``, or ``str`` with ``as_str=True``.
+
+        Times are ``YYYY-MM-DDTHH:MM:SS.mmmZ`` as the API sends them, so
+        ``Model.from_dict(json.loads(m.to_json()))`` gives back an equal model.
+        """
+        data = orjson.dumps(self.to_dict())
+        return data.decode() if as_str else data
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
