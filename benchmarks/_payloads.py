@@ -11,6 +11,8 @@ from typing import Any, Final
 
 import orjson
 
+from skiplino_async._wiretime import format_wire_time as _time
+
 BASE_PATH: Final = "/external/v1"
 PAGE_LIMIT: Final = 100
 
@@ -18,10 +20,6 @@ _FIRST: Final = ("Ahmed", "Fatima", "Mohammed", "Maryam", "Ali", "Noora", "Hassa
 _LAST: Final = ("Haddad", "Mansoor", "Al Sayed", "Abdulla", "Jaber", "Nasser", "Karim", "Fakhro")
 _TIERS: Final = ("standard", "silver", "gold", "platinum")
 _NEWEST: Final = datetime(2026, 6, 23, 11, 0, tzinfo=UTC)
-
-
-def _time(value: datetime) -> str:
-    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
 
 
 def customer_id(i: int) -> str:

@@ -13,7 +13,8 @@ receives SIGTERM.
 
 Routes under ``/external/v1``: ``/branches`` (the small response), ``/customers/getAll``
 (``page``/``limit=100`` pages of ``--customers`` customers), ``/customers/getOne?id=...``
-(the first ``--one-ids`` customers) and ``/_stats`` (requests served so far).
+(the first ``--one-ids`` customers) and ``/_stats`` (requests and page requests served so
+far).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from _payloads import (
     pages,
 )
 
+_PAGES_PREFIX: Final = (BASE_PATH + "/customers/getAll").encode()
 _REASONS: Final = {200: b"OK", 404: b"Not Found", 422: b"Unprocessable Entity"}
 
 
@@ -60,6 +62,7 @@ class Routes:
     def __init__(self, customers: int, one_ids: int) -> None:
         self.customers = customers
         self.served = 0
+        self.page_requests = 0
         # Canonical key: (path, sorted query pairs). Exact targets are cached on first sight,
         # so the parse below runs once per distinct target, never per request.
         self._canonical: dict[tuple[str, tuple[tuple[str, str], ...]], bytes] = {}
@@ -80,12 +83,20 @@ class Routes:
 
     def lookup(self, target: bytes) -> bytes:
         self.served += 1
+        if target.startswith(_PAGES_PREFIX):
+            # Page requests received so far: the harness reads it to see how many pages a
+            # client requests ahead of the one it is handing out.
+            self.page_requests += 1
         hit = self._exact.get(target)
         if hit is not None:
             return hit
         parts = urlsplit(target.decode("latin-1"))
         if parts.path == BASE_PATH + "/_stats":
-            stats = {"served": self.served, "customers": self.customers}
+            stats = {
+                "served": self.served,
+                "pages": self.page_requests,
+                "customers": self.customers,
+            }
             return _response(200, orjson.dumps(stats))
         query = tuple(sorted(parse_qsl(parts.query)))
         found = self._canonical.get((parts.path, query))

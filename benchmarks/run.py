@@ -1,13 +1,16 @@
-"""Benchmarks: this SDK against raw aiohttp (the floor) and an httpx + pydantic v2 client.
+"""Benchmarks: this SDK against raw aiohttp (the floor) and the clients a user would pick.
 
     python benchmarks/run.py            # the full run (a few minutes)
     python benchmarks/run.py --quick    # smoke test: seconds; checks the harness, not timings
+    python benchmarks/run.py --only memory --memory-sizes 100000,1000000   # memory at 1M
 
 Prints markdown tables and writes every sample as JSON to ``benchmarks/results/``. A server
 process (``_server.py``) answers on 127.0.0.1 with pre-rendered bodies; the clients run one
 after the other in this process. Each figure is a median over several runs after a warm-up,
 and each client is reported as a ratio against the floor measured in the same run, because
-absolute times on a shared machine are noise. See ``benchmarks/README.md``.
+absolute times on a shared machine are noise. Exports are also compared with the floor that
+follows the same strategy (as many page requests ahead as the client was measured to keep).
+See ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import gc
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -38,19 +40,26 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from _payloads import customer_id, customers_page  # noqa: E402
+from _payloads import PAGE_LIMIT, customer_id, customers_page  # noqa: E402
 from clients import (  # noqa: E402
     BenchClient,
     canon_branch,
-    canon_customer,
     decoders,
     registry,
 )
+from clients.floor import FloorClient, build_pagination, floor_with  # noqa: E402
 
 FLOOR = "floor"
+FLOOR_SEQ = "floor-seq"
 REFERENCE = "httpx-pydantic"
+GENERATED = "openapi-client"
+MSGSPEC = "aiohttp-msgspec"
 SDK = "sdk"
 SDK_TUNED = "sdk-prefetch"
+RAW = "limit: raw transport"
+ORJSON = "limit: orjson.loads"
+#: Clients measured only in exports (other strategies of a client that is already there).
+EXPORT_ONLY = frozenset({"floor-prefetch", FLOOR_SEQ, SDK_TUNED})
 
 
 @attrs.frozen
@@ -66,6 +75,10 @@ class Config:
     export_repeats: int
     slow_export_repeats: int
     latencies: tuple[float, float] = (0.0, 0.02)
+    #: Directory sizes of the peak-memory figure (1,000,000 takes a few minutes).
+    memory_sizes: tuple[int, ...] = ()
+    #: Pages walked to measure how many page requests a client keeps ahead.
+    probe_pages: int = 12
     connection_limit: int = 100
     #: Seconds any one figure may take before the run is abandoned.
     figure_timeout: float = 240.0
@@ -80,17 +93,19 @@ FULL = Config(
     decode_loops=300,
     export_repeats=5,
     slow_export_repeats=3,
+    memory_sizes=(100_000,),
 )
 QUICK = Config(
     quick=True,
     customers=2_000,
     repeats=1,
     overhead_requests=20,
-    fetch_requests=64,
+    fetch_requests=32,
     decode_loops=3,
     export_repeats=1,
     slow_export_repeats=1,
-    figure_timeout=30.0,
+    memory_sizes=(2_000,),
+    figure_timeout=60.0,
 )
 FIGURES = ("overhead", "decode", "fetch", "export", "memory")
 
@@ -164,6 +179,13 @@ class Samples:
         """Median over repeats of ``speed(name) / speed(base)`` (>1: faster than ``base``)."""
         return median([b / a for a, b in self._pairs(name, base, cpu)])
 
+    def speed_range(self, name: str, base: str = FLOOR) -> tuple[float, float, float]:
+        """Min, median and max over repeats of ``speed(name) / speed(base)``."""
+        ratios = [b / a for a, b in self._pairs(name, base, False)]
+        if not ratios:
+            return (float("nan"),) * 3
+        return min(ratios), median(ratios), max(ratios)
+
     def best(self, name: str) -> float:
         """The median value (the name is kept short for the report code)."""
         return median(self.values.get(name, []))
@@ -199,6 +221,20 @@ def check_same(figure: str, results: dict[str, Any]) -> None:
             raise AssertionError(f"{figure}: {name} returned different data than the floor")
 
 
+class RawTransportClient(FloorClient):
+    """A limit, not a client: the floor's walk (one page ahead) reading every body and
+    parsing none but the first (for ``totalPages``). What moving the bytes costs."""
+
+    name = RAW
+
+    async def _page(self, page: int) -> tuple[list[Any], Any]:
+        body = await self._read(self._all_url, {"page": page, "limit": 100})
+        placeholders: list[Any] = [None] * body.count(b'"_id":')
+        if page == 1:
+            return placeholders, build_pagination(orjson.loads(body)["pagination"])
+        return placeholders, None
+
+
 class Bench:
     """The figures. Each opens its clients, checks they agree, warms up, then measures."""
 
@@ -209,11 +245,21 @@ class Bench:
         self.results: dict[str, Any] = {}
         self.skipped: dict[str, str] = {}
         self.ids = [customer_id(i) for i in range(min(1000, cfg.customers))]
+        #: Page requests each client keeps ahead of the page it hands out (measured).
+        self.ahead: dict[str, int] = {}
+        #: The floor with the same strategy, per client.
+        self.same_floor: dict[str, str] = {}
 
-    def clients(self, latency: float = 0.0) -> list[BenchClient]:
+    def clients(
+        self, latency: float = 0.0, figure: str = "export", skip: frozenset[str] = frozenset()
+    ) -> list[BenchClient]:
         out = []
         for name, factory in registry().items():
+            if name in skip:
+                continue
             client = factory(self.server.url(latency), connection_limit=self.cfg.connection_limit)
+            if figure not in client.figures:
+                continue
             why = client.available()
             if why is None:
                 out.append(client)
@@ -234,8 +280,7 @@ class Bench:
     async def overhead(self) -> Samples:
         """``GET /branches`` (one small object), one request at a time, SDK defaults."""
         cfg = self.cfg
-        clients = [c for c in self.clients() if c.name != "floor-prefetch"]
-        clients = [c for c in clients if c.name != SDK_TUNED]  # same code path as sdk here
+        clients = self.clients(figure="overhead", skip=EXPORT_ONLY)
         samples = Samples("s/request")
         await self._opened(clients, retries=True)
         try:
@@ -267,10 +312,11 @@ class Bench:
         parsed = orjson.loads(body)
         records = len(parsed["data"])
         contenders = decoders()
-        expected = [canon_customer(c) for c in contenders[0].from_bytes(body)]
+        floor = contenders[0]
+        expected = [floor.canon(c) for c in floor.from_bytes(body)]
         for dec in contenders:
             for got in (dec.from_parsed(parsed), dec.from_bytes(body)):
-                if [canon_customer(c) for c in got] != expected:
+                if [dec.canon(c) for c in got] != expected:
                     raise AssertionError(f"decode: {dec.name} built different customers")
         check_strict(contenders, parsed)
         out = {"parsed": Samples("s/record"), "bytes": Samples("s/record")}
@@ -294,13 +340,12 @@ class Bench:
     async def fetch(self) -> dict[int, Samples]:
         """``GET /customers/getOne`` at concurrency 1, 8 and 32; retries off."""
         cfg = self.cfg
-        clients = [c for c in self.clients() if c.name not in ("floor-prefetch", SDK_TUNED)]
+        clients = self.clients(figure="fetch", skip=EXPORT_ONLY)
         out: dict[int, Samples] = {}
         await self._opened(clients, retries=False)
         try:
             got = {
-                c.name: [canon_customer(await c.get_customer(i)) for i in self.ids[:5]]
-                for c in clients
+                c.name: [c.canon(await c.get_customer(i)) for i in self.ids[:5]] for c in clients
             }
             check_same("fetch", got)
             ids = self.ids
@@ -315,8 +360,9 @@ class Bench:
 
                     await asyncio.gather(*(worker(w) for w in range(c)))
 
+                warm = concurrency if cfg.quick else max(concurrency * 4, 32)
                 for client in clients:  # warm-up: open `concurrency` connections
-                    await run(client, max(concurrency * 4, 32))
+                    await run(client, warm)
                 for r in range(cfg.repeats):
                     for client in rotated(clients, r):
                         wall, cpu = await time_async(lambda cl=client: run(cl))
@@ -326,6 +372,49 @@ class Bench:
         return out
 
     # -- export --
+
+    async def _page_requests(self, session: Any) -> int:
+        async with session.get(self.server.url(0.0) + "/_stats") as resp:
+            stats: dict[str, int] = await resp.json()
+        return stats["pages"]
+
+    async def pages_ahead(self, client: BenchClient, session: Any) -> int:
+        """How many page requests ``client`` has sent beyond the page it is handing out,
+        at most, over the first ``probe_pages`` pages of a walk (0: strictly sequential)."""
+        start = await self._page_requests(session)
+        ahead = seen = 0
+        walk = client.customers()
+        try:
+            async for _customer in walk:
+                if seen % PAGE_LIMIT == 0:
+                    page = seen // PAGE_LIMIT + 1
+                    await asyncio.sleep(0.01)  # whatever was requested has arrived by now
+                    ahead = max(ahead, await self._page_requests(session) - start - page)
+                    if page >= self.cfg.probe_pages:
+                        break
+                seen += 1
+        finally:
+            await walk.aclose()  # type: ignore[attr-defined]
+        return ahead
+
+    async def _same_strategy_floors(self, clients: list[BenchClient], latency: float) -> None:
+        """Measure each client's strategy (once, at 0 ms) and add the floors it needs."""
+        import aiohttp
+
+        if not self.ahead:
+            async with aiohttp.ClientSession() as session:
+                for client in clients:
+                    self.ahead[client.name] = await self.pages_ahead(client, session)
+        present = {c.name for c in clients}
+        for name in list(self.ahead):
+            floor = floor_with(self.ahead[name])
+            self.same_floor[name] = floor.name
+            if floor.name not in present:
+                extra = floor(self.server.url(latency), connection_limit=self.cfg.connection_limit)
+                await extra.open(retries=False)
+                clients.append(extra)
+                present.add(floor.name)
+                self.ahead.setdefault(floor.name, floor.pages_in_flight)
 
     async def export(self, latency: float) -> Samples:
         """Every customer, ``limit=100`` pages; retries off.
@@ -339,18 +428,28 @@ class Bench:
         total = cfg.customers
         await self._opened(clients, retries=False)
         try:
+            await self._same_strategy_floors(clients, latency)
             if latency == 0:
                 got = {c.name: attrs.astuple(await c.export(check=True)) for c in clients}
                 check_same("export", got)
                 if got[FLOOR][0] != total:
                     raise AssertionError(f"export: {got[FLOOR][0]} customers, not {total}")
+                raw = RawTransportClient(
+                    self.server.url(0.0), connection_limit=cfg.connection_limit
+                )
+                await raw.open(retries=False)
+                clients.append(raw)  # closed with the others
+                runs: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+                    (c.name, lambda cl=c: _counted(cl, total)) for c in clients
+                ]
+                runs.append((ORJSON, await _parse_all(raw, total)))
                 for r in range(cfg.export_repeats):
-                    for client in rotated(clients, r):
-                        wall, cpu = await time_async(lambda cl=client: _counted(cl, total))
-                        samples.add(client.name, wall / total, cpu / total)
+                    for name, timed in rotated(runs, r):
+                        wall, cpu = await time_async(timed)
+                        samples.add(name, wall / total, cpu / total)
             else:
                 for client in clients:  # open the connections
-                    await client.branches()
+                    await client.warm()
                 for _ in range(cfg.slow_export_repeats):
                     times = await asyncio.gather(*(_timed_export(c, total) for c in clients))
                     for client, elapsed in zip(clients, times, strict=True):
@@ -381,6 +480,20 @@ async def _counted(client: BenchClient, total: int) -> None:
         raise AssertionError(f"{client.name} exported {result.count} customers, not {total}")
 
 
+async def _parse_all(raw: RawTransportClient, total: int) -> Callable[[], Awaitable[None]]:
+    """A limit: ``orjson.loads`` of every page body, the bodies already in memory."""
+    bodies = [
+        await raw._read(raw._all_url, {"page": page, "limit": 100})
+        for page in range(1, -(-total // PAGE_LIMIT) + 1)
+    ]
+
+    async def parse_all() -> None:
+        for body in bodies:
+            orjson.loads(body)
+
+    return parse_all
+
+
 async def _timed_export(client: BenchClient, total: int) -> float:
     started = time.perf_counter()
     await _counted(client, total)
@@ -389,18 +502,14 @@ async def _timed_export(client: BenchClient, total: int) -> float:
 
 def check_strict(contenders: list[Any], parsed: dict[str, Any]) -> None:
     """The decoders that validate must refuse a page with a wrong shape."""
-    from pydantic import ValidationError
-
-    from skiplino_async import APIResponseValidationError
-
     broken = orjson.loads(orjson.dumps(parsed))
     broken["data"][37]["name"] = {"first": "Layla"}
     for dec in contenders:
-        if dec.name == FLOOR:
+        if dec.name == FLOOR or not dec.validates:
             continue
         try:
             dec.from_parsed(broken)
-        except (APIResponseValidationError, ValidationError):
+        except Exception:  # noqa: BLE001 - each library has its own validation error
             continue
         raise AssertionError(f"decode: {dec.name} accepted a wrong shape")
 
@@ -408,21 +517,31 @@ def check_strict(contenders: list[Any], parsed: dict[str, Any]) -> None:
 # --- peak memory: one child process per client -------------------------------------------
 
 
-def _rss_kib() -> int:
-    with open("/proc/self/statm") as f:
-        pages = int(f.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") // 1024
+def _reset_peak() -> None:
+    """Reset this process's peak-RSS mark: ``ru_maxrss`` would include the parent's peak,
+    which fork+exec passes on to the child."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 async def _memory_child(name: str, url: str, total: int, limit: int) -> dict[str, float]:
     client = registry()[name](url, connection_limit=limit)
     await client.open(retries=False)
     try:
-        await client.branches()
+        await client.warm()
         gc.collect()
-        before = _rss_kib()
+        _reset_peak()
+        before = _status_kib("VmRSS")
         result = await client.export(check=False)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = _status_kib("VmHWM")
     finally:
         await client.close()
     if result.count != total:
@@ -430,21 +549,26 @@ async def _memory_child(name: str, url: str, total: int, limit: int) -> dict[str
     return {"baseline_mib": before / 1024, "peak_growth_mib": max(0, peak - before) / 1024}
 
 
-def memory(cfg: Config, server: Server, names: list[str]) -> dict[str, dict[str, float]]:
-    """Peak RSS growth while exporting every customer, each client in a fresh process."""
-    out = {}
-    for name in names:
-        cmd = [
-            sys.executable,
-            __file__,
-            "--memory-child",
-            name,
-            server.url(0.0),
-            str(cfg.customers),
-            str(cfg.connection_limit),
-        ]
-        done = subprocess.run(cmd, capture_output=True, timeout=cfg.figure_timeout, check=True)
-        out[name] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+def memory(cfg: Config, server: Server, names: list[str]) -> dict[str, dict[str, dict[str, float]]]:
+    """Peak RSS growth while exporting every customer, each client in a fresh process, for
+    each directory size of ``cfg.memory_sizes``: ``{size: {client: figures}}``."""
+    if not os.path.exists("/proc/self/clear_refs"):
+        return {}
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for size in cfg.memory_sizes:
+        own = server if size == cfg.customers else Server(size, (0.0,))
+        try:
+            out[str(size)] = {}
+            for name in names:
+                cmd = [sys.executable, __file__, "--memory-child", name, own.url(0.0)]
+                cmd += [str(size), str(cfg.connection_limit)]
+                done = subprocess.run(
+                    cmd, capture_output=True, timeout=cfg.figure_timeout * 4, check=True
+                )
+                out[str(size)][name] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+        finally:
+            if own is not server:
+                own.close()
     return out
 
 
@@ -455,8 +579,64 @@ def _x(value: float) -> str:
     return "-" if value != value else f"{value:.2f}x"  # NaN: no pair in that run
 
 
-#: Which floor does the same thing as a client (same number of page requests in flight).
-SAME_STRATEGY = {SDK_TUNED: "floor-prefetch", "floor-prefetch": "floor-prefetch"}
+def _span(values: tuple[float, float, float]) -> str:
+    """``median (min-max)`` of a ratio over the repeats."""
+    low, mid, high = values
+    if mid != mid:
+        return "-"
+    return f"{mid:.2f}x ({low:.2f}-{high:.2f})"
+
+
+def _summary(bench: Bench, mem: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+    """The headline figures, min / median / max over the repeats of the same run."""
+    res = bench.results
+    rows: list[tuple[str, str]] = []
+    e: Samples | None = res.get("export@0ms")
+    if e is not None:
+        for name in (SDK, SDK_TUNED):
+            if name in e.values:
+                same = bench.same_floor.get(name, FLOOR)
+                rows.append(
+                    (
+                        f"`{name}` export vs the same-strategy floor (`{same}`) at 0 ms",
+                        _mmm(e.speed_range(name, same)),
+                    )
+                )
+        for peer in (GENERATED, REFERENCE, MSGSPEC):
+            if peer in e.values:
+                rows.append((f"`{SDK}` export vs `{peer}` at 0 ms", _mmm(e.speed_range(SDK, peer))))
+        for limit in (ORJSON, RAW):
+            if limit in e.values:
+                rows.append(
+                    (f"`{SDK}` export as a fraction of `{limit}`", _mmm(e.speed_range(SDK, limit)))
+                )
+    slow: Samples | None = res.get("export@20ms")
+    if slow is not None:
+        for name, base in ((SDK, FLOOR_SEQ), (SDK_TUNED, FLOOR_SEQ), (SDK_TUNED, SDK)):
+            if name in slow.values and base in slow.values:
+                rows.append((f"at 20 ms: `{name}` vs `{base}`", _mmm(slow.speed_range(name, base))))
+    sizes = sorted(mem, key=int)
+    if len(sizes) >= 2 and SDK in mem[sizes[0]] and SDK in mem[sizes[-1]]:
+        small, large = mem[sizes[0]][SDK], mem[sizes[-1]][SDK]
+        ratio = large["peak_growth_mib"] / max(small["peak_growth_mib"], 1e-9)
+        rows.append(
+            (f"`{SDK}` peak RSS growth, {int(sizes[-1]):,} vs {int(sizes[0]):,}", f"{ratio:.2f}x")
+        )
+    if not rows:
+        return []
+    out = [
+        "### Summary (min / median / max over the repeats)\n",
+        "| figure | ratio |",
+        "|---|---:|",
+    ]
+    out += [f"| {label} | {value} |" for label, value in rows]
+    return [*out, ""]
+
+
+def _mmm(values: tuple[float, float, float]) -> str:
+    low, mid, high = values
+    return "-" if mid != mid else f"{low:.2f} / {mid:.2f} / {high:.2f}"
+
 
 TARGETS = (
     ("sdk_overhead_vs_floor", "SDK per-request cost ≤ 1.2x the floor", lambda v: v <= 1.2),
@@ -465,23 +645,22 @@ TARGETS = (
         "SDK decode cost per record ≤ pydantic v2 (parsed JSON in, objects out)",
         lambda v: v <= 1.0,
     ),
-    ("sdk_export_vs_floor", "SDK export speed @0 ms ≥ 0.8x the floor", lambda v: v >= 0.8),
+    (
+        "sdk_export_vs_same_floor",
+        "SDK export speed @0 ms ≥ 0.9x the same-strategy floor",
+        lambda v: v >= 0.9,
+    ),
     ("sdk_export_vs_reference", f"SDK export speed @0 ms ≥ 3x {REFERENCE}", lambda v: v >= 3.0),
     (
-        "sdk-prefetch_export_vs_floor",
-        "SDK (prefetch=4) export speed @0 ms ≥ 0.8x the floor",
-        lambda v: v >= 0.8,
-    ),
-    (
-        "sdk-prefetch_export_vs_reference",
-        f"SDK (prefetch=4) export speed @0 ms ≥ 3x {REFERENCE}",
-        lambda v: v >= 3.0,
+        "sdk-prefetch_export_vs_same_floor",
+        "SDK (prefetch=4) export speed @0 ms ≥ 0.9x the same-strategy floor",
+        lambda v: v >= 0.9,
     ),
 )
 
 
 def report(
-    cfg: Config, bench: Bench, mem: dict[str, dict[str, float]]
+    cfg: Config, bench: Bench, mem: dict[str, dict[str, dict[str, float]]]
 ) -> tuple[str, dict[str, Any]]:
     """The markdown tables, and the JSON document with every sample."""
     lines: list[str] = []
@@ -490,6 +669,7 @@ def report(
     res = bench.results
     if cfg.quick:
         out("_Quick mode: a smoke test of the harness; the timings below mean nothing._\n")
+    lines += _summary(bench, mem)
     if "overhead" in res:
         s: Samples = res["overhead"]
         out("### Per-request overhead: GET /branches (136-byte body), concurrency 1\n")
@@ -521,6 +701,7 @@ def report(
         out("")
         targets["sdk_decode_vs_pydantic"] = parsed.cost_ratio(SDK, REFERENCE)
         targets["sdk_decode_bytes_vs_pydantic"] = raw.cost_ratio(SDK, REFERENCE)
+        targets["sdk_structuring_us_per_page"] = parsed.best(SDK) * 1e6 * PAGE_LIMIT
     if "fetch" in res:
         fetch: dict[int, Samples] = res["fetch"]
         levels = list(fetch)
@@ -538,18 +719,24 @@ def report(
         latency = key.split("@", 1)[1]
         timed_apart = latency == "0ms"
         out(f"### Export {cfg.customers:,} customers at {latency} latency: customers/s\n")
-        head = "| client | customers/s | vs floor | vs same-strategy floor |"
-        rule = "|---|---:|---:|---:|"
+        out(
+            "Ratios are speed ratios, median (min-max) over the repeats; `ahead`: page requests "
+            "the client was measured to keep beyond the page it hands out.\n"
+        )
+        head = "| client | ahead | customers/s | vs floor | vs same-strategy floor |"
+        rule = "|---|---:|---:|---:|---|"
         if timed_apart:
             head += " CPU vs floor |"
             rule += "---:|"
         out(head + f" vs {REFERENCE} |")
         out(rule + "---:|")
         for name in e.values:
-            same = SAME_STRATEGY.get(name, FLOOR)
+            same = bench.same_floor.get(name, FLOOR)
+            ahead = bench.ahead.get(name)
             row = (
-                f"| {name} | {1 / e.best(name):,.0f} | {_x(e.speed_ratio(name))} "
-                f"| {_x(e.speed_ratio(name, same))} |"
+                f"| {name} | {'' if ahead is None else ahead} | {1 / e.best(name):,.0f} "
+                f"| {_span(e.speed_range(name, FLOOR))} "
+                f"| {_span(e.speed_range(name, same))} vs `{same}` |"
             )
             if timed_apart:
                 row += f" {_x(e.speed_ratio(name, cpu=True))} |"
@@ -558,18 +745,30 @@ def report(
         if timed_apart:
             for name in (SDK, SDK_TUNED):
                 if name in e.values:
+                    same = bench.same_floor.get(name, FLOOR)
                     targets[f"{name}_export_vs_floor"] = e.speed_ratio(name)
                     targets[f"{name}_export_cpu_vs_floor"] = e.speed_ratio(name, cpu=True)
-                    targets[f"{name}_export_vs_same_floor"] = e.speed_ratio(
-                        name, SAME_STRATEGY.get(name, FLOOR)
-                    )
+                    targets[f"{name}_export_vs_same_floor"] = e.speed_ratio(name, same)
                     targets[f"{name}_export_vs_reference"] = e.speed_ratio(name, REFERENCE)
     if mem:
-        out(f"### Peak memory: RSS growth while exporting {cfg.customers:,} customers\n")
-        out("| client | MiB |")
-        out("|---|---:|")
-        for name, m in mem.items():
-            out(f"| {name} | {m['peak_growth_mib']:.1f} |")
+        sizes = sorted(mem, key=int)
+        out("### Peak memory: RSS growth while exporting, each client in a fresh process\n")
+        out("The high-water mark is reset in the child just before the walk.\n")
+        cols = " | ".join(f"{int(size):,} customers, MiB" for size in sizes)
+        extra = f" | {int(sizes[-1]):,} vs {int(sizes[0]):,} |" if len(sizes) > 1 else " |"
+        out(f"| client | {cols}{extra}")
+        out("|---|" + "---:|" * (len(sizes) + (len(sizes) > 1)))
+        for name in mem[sizes[0]]:
+            cells = [
+                f"{mem[size][name]['peak_growth_mib']:.1f}" if name in mem[size] else "-"
+                for size in sizes
+            ]
+            row = f"| {name} | " + " | ".join(cells) + " |"
+            if len(sizes) > 1 and name in mem[sizes[-1]]:
+                small = mem[sizes[0]][name]["peak_growth_mib"]
+                large = mem[sizes[-1]][name]["peak_growth_mib"]
+                row += f" {large / max(small, 1e-9):.2f}x |"
+            out(row)
         out("")
     if bench.skipped:
         out("Skipped: " + "; ".join(f"{k} ({v})" for k, v in bench.skipped.items()) + "\n")
@@ -585,6 +784,8 @@ def report(
     data = {
         "samples": {k: _jsonable(v) for k, v in res.items()},
         "memory": mem,
+        "pages_ahead": bench.ahead,
+        "same_strategy_floor": bench.same_floor,
         "targets": targets,
         "skipped": bench.skipped,
     }
@@ -646,6 +847,46 @@ def profile(cfg: Config, name: str) -> int:
     return 0
 
 
+def profile_structuring(pages: int = 3000) -> int:
+    """cProfile of the SDK structuring one 100-customer page ``pages`` times.
+
+    The generated hook's own time is its bytecode: dict reads, type tests, slot stores and
+    the loop; C functions it calls (``fromisoformat``, ``object.__new__``, the key union) are
+    listed apart. Profiling slows the hook's many small calls down more than the rest, so read
+    the shares, not the absolute times.
+    """
+    import cProfile
+    import pstats
+
+    from skiplino_async import Customer, Pagination
+    from skiplino_async._converter import structure
+
+    parsed = orjson.loads(orjson.dumps(customers_page(1, 100_000)))
+    many = list[Customer]
+
+    def run() -> None:
+        for _ in range(pages):
+            structure(parsed["pagination"], Pagination)
+            structure(parsed["data"], many)
+
+    run()  # warm: hooks generated, caches filled
+    started = time.perf_counter()
+    run()
+    plain = (time.perf_counter() - started) / pages
+    prof = cProfile.Profile()
+    prof.runcall(run)
+    stats = pstats.Stats(prof)
+    rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])  # type: ignore[attr-defined]
+    total = sum(v[2] for _, v in rows)
+    print(f"structuring one 100-customer page: {plain * 1e6:.1f} µs (unprofiled)\n")
+    print("| function | share of profiled time | µs/page (profiled) |")
+    print("|---|---:|---:|")
+    for (file, line, func), (_cc, _nc, tottime, _ct, _callers) in rows[:12]:
+        where = func if file == "~" else f"{func} ({Path(file).name}:{line})"
+        print(f"| {where} | {tottime / total:.0%} | {tottime / pages * 1e6:.1f} |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke test: seconds, no timings")
@@ -659,6 +900,16 @@ def main(argv: list[str] | None = None) -> int:
         metavar="CLIENT",
         help="instead of the figures: profile one client's export at 0 ms (needs pyinstrument)",
     )
+    parser.add_argument(
+        "--profile-structuring",
+        action="store_true",
+        help="instead of the figures: where the SDK's structuring of one page spends its time",
+    )
+    parser.add_argument(
+        "--memory-sizes",
+        help="comma-separated directory sizes for the memory figure (default: 100000; "
+        "1000000 adds a few minutes)",
+    )
     parser.add_argument("--memory-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -667,9 +918,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(asyncio.run(_memory_child(name, url, int(total), int(limit)))))
         return 0
 
+    if args.profile_structuring:
+        return profile_structuring()
     cfg = QUICK if args.quick else FULL
     if args.repeats:
         cfg = attrs.evolve(cfg, repeats=args.repeats, export_repeats=args.repeats)
+    if args.memory_sizes:
+        sizes = tuple(int(n) for n in args.memory_sizes.split(","))
+        cfg = attrs.evolve(cfg, memory_sizes=sizes)
     only = {f.strip() for f in args.only.split(",") if f.strip()}
     unknown = only - set(FIGURES)
     if unknown:
@@ -690,9 +946,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bench = Bench(cfg, server, only)
         asyncio.run(bench.run())
-        mem: dict[str, dict[str, float]] = {}
+        mem: dict[str, dict[str, dict[str, float]]] = {}
         if "memory" in only:
-            names = [c.name for c in bench.clients() if c.name != "floor-prefetch"]
+            skip = frozenset({FLOOR_SEQ, "floor-prefetch"})
+            names = [c.name for c in bench.clients(figure="memory", skip=skip)]
+            if cfg.quick:  # the harness is checked; every client was checked in the export
+                names = [n for n in names if n in (FLOOR, SDK)]
             mem = memory(cfg, server, names)
     finally:
         server.close()

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar, overload
 
 import attrs
+import orjson
 
 __all__ = [
     "Branch",
@@ -51,15 +52,39 @@ class TicketType(StrEnum):
 
 
 class _Model:
-    """Wire-format conversion shared by every model."""
+    """Wire-format conversion shared by every model.
+
+    Subclassing is the registration: the converter makes structure and unstructure hooks for
+    any attrs subclass of this class on first use, so no list of models has to be kept in
+    dependency order.
+    """
 
     __slots__ = ()
+
+    #: The identifier's wire key (``Customer`` travels as ``_id``; the other spelling is
+    #: accepted when the documented one is absent).
+    _wire_id: ClassVar[str] = "id"
 
     def to_dict(self) -> dict[str, Any]:
         """The wire-format dict (``_id``, camelCase keys, ISO-8601 times), extras included."""
         from ._converter import to_wire
 
         return to_wire(self)
+
+    @overload
+    def to_json(self, *, as_str: Literal[False] = False) -> bytes: ...
+
+    @overload
+    def to_json(self, *, as_str: Literal[True]) -> str: ...
+
+    def to_json(self, *, as_str: bool = False) -> bytes | str:
+        """:meth:`to_dict` as compact JSON: UTF-8 ``bytes``, or ``str`` with ``as_str=True``.
+
+        Times are ``YYYY-MM-DDTHH:MM:SS.mmmZ`` as the API sends them, so
+        ``Model.from_dict(json.loads(m.to_json()))`` gives back an equal model.
+        """
+        data = orjson.dumps(self.to_dict())
+        return data.decode() if as_str else data
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
@@ -163,6 +188,7 @@ class Ticket(_Model):
 class Customer(_Model):
     """A customer of the company directory. ``id`` is the wire's ``_id`` (32 hex chars)."""
 
+    _wire_id: ClassVar[str] = "_id"
     id: str
     external_id: str | None = None
     company_id: str | None = None

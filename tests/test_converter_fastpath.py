@@ -93,3 +93,49 @@ def test_errors_name_the_json_keys_not_python_attributes() -> None:
     assert "@ data.statusAt" in info.value.message
     assert "@ data.groupOfService.id" in info.value.message
     assert "status_at" not in info.value.message
+
+
+def test_a_missing_customer_id_is_named_by_its_json_key() -> None:
+    with pytest.raises(APIResponseValidationError) as info:
+        structure([_customer(0), {"name": "no id"}], list[Customer])
+    assert "required field missing @ data[1]._id" in info.value.message
+
+
+def test_only_the_first_failing_items_are_explained() -> None:
+    page = [_customer(i) for i in range(50)]
+    for i in (4, 9, 11, 30, 49):
+        del page[i]["_id"]
+    with pytest.raises(APIResponseValidationError) as info:
+        structure(page, list[Customer])
+    message = info.value.message
+    assert [f"data[{i}]._id" in message for i in (4, 9, 11, 30, 49)] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert message.endswith("more items of data fail (not shown)")
+
+
+def test_a_nested_array_is_explained_item_by_item_too() -> None:
+    group = {"id": "g", "services": [{"name": f"s{i}"} for i in range(10_000)]}
+    with pytest.raises(APIResponseValidationError) as info:
+        BranchTreeGroup.from_dict(group)
+    message = info.value.message
+    assert "required field missing @ data.services[2].id" in message
+    assert "services[3]" not in message
+    assert len(message) < 400
+
+
+def test_the_explanation_is_capped() -> None:
+    # Every field of every ticket is wrong: 3 tickets explained, 13 notes each.
+    wrong = {"id": 1, "ticketNumber": 2, "status": 3, "statusAt": "x" * 5000, "type": 4}
+    wrong |= {"time": 5, "branch": 6, "service": 7, "groupOfService": 8, "customer": 9}
+    wrong |= {"bookedAt": 10, "queueSize": "a", "waitingTime": "b"}
+    with pytest.raises(APIResponseValidationError) as info:
+        structure([wrong] * 3, list[Ticket])
+    message = info.value.message
+    assert len(message) <= 1100
+    assert "@ data[0].ticketNumber" in message
+    assert message.endswith("... (cut off)")

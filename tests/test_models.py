@@ -7,11 +7,13 @@ with ``Model.from_dict`` and served verbatim over TCP to the SDK call that recei
 from __future__ import annotations
 
 import copy
+import json
 import pickle
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 import orjson
 import pytest
 from aiohttp import web
@@ -32,6 +34,9 @@ from skiplino_async import (
     TicketStatus,
     TicketType,
 )
+from skiplino_async._converter import structure
+from skiplino_async._wiretime import format_wire_time
+from skiplino_async.models import _Model
 
 RawClient = Callable[[Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[Skiplino]]
 
@@ -863,3 +868,79 @@ def test_branch_is_open_shortcut() -> None:
     assert Branch("b", branch_status=BranchStatus(is_branch_open=False)).is_open is False
     assert Branch("b", branch_status=BranchStatus()).is_open is False
     assert Branch("b").is_open is False
+
+
+# --- to_json, self-registering models, one wire-time format ------------------------------------
+
+
+@pytest.mark.parametrize(("cls", "data"), ALL_EXAMPLES)
+def test_to_json_is_to_dict_as_json(cls: type[Any], data: dict[str, Any]) -> None:
+    model = cls.from_dict({**data, "futureField": [1, {"a": None}]})
+    as_bytes = model.to_json()
+    as_str = model.to_json(as_str=True)
+    assert isinstance(as_bytes, bytes)
+    assert isinstance(as_str, str)
+    assert as_bytes.decode() == as_str
+    assert json.loads(as_bytes) == model.to_dict()
+    assert cls.from_dict(json.loads(as_str)) == model
+
+
+def test_to_json_writes_times_as_the_api_does() -> None:
+    customer = Customer(
+        id=LAYLA_ID,
+        created_at=datetime(2026, 6, 23, 17, 0, 0, 250_999, tzinfo=timezone(timedelta(hours=3))),
+    )
+    assert customer.to_json() == (
+        b'{"_id":"9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b","createdAt":"2026-06-23T14:00:00.250Z"}'
+    )
+
+
+WIRE_TIMES = [
+    (datetime(2026, 6, 23, 14, 0, 0, 250_999, tzinfo=UTC), "2026-06-23T14:00:00.250Z"),
+    (datetime(2026, 6, 24, 1, 30, tzinfo=timezone(timedelta(hours=3))), "2026-06-23T22:30:00.000Z"),
+    (datetime(2026, 6, 23, 14, 0), "2026-06-23T14:00:00.000Z"),  # naive: read as UTC
+    # strftime's %Y writes "999" here on Linux, which no ISO-8601 parser reads back.
+    (datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC), "0999-01-02T03:04:05.000Z"),
+]
+
+
+def test_one_wire_time_format_for_models() -> None:
+    for value, wire in WIRE_TIMES:
+        assert format_wire_time(value) == wire
+        assert Slot(time=value).to_dict()["time"] == wire
+
+
+def test_an_early_year_survives_a_round_trip() -> None:
+    slot = Slot(time=datetime(99, 1, 1, tzinfo=UTC))
+    assert Slot.from_dict(slot.to_dict()) == slot
+
+
+@attrs.define(slots=True)
+class Visit(_Model):
+    """A model the SDK has never heard of: subclassing the base is all it takes."""
+
+    id: str
+    seen_at: datetime | None = None
+    ticket: Ticket | None = None
+    visitors: list[Ref] = attrs.field(factory=list)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+def test_a_new_model_registers_itself() -> None:
+    wire = {
+        "id": "v1",
+        "seenAt": "2026-06-23T14:00:00+03:00",
+        "ticket": {"id": "k7", "statusAt": "2026-06-23T11:00:00.000Z"},
+        "visitors": [{"id": "r1", "name": "Layla"}],
+        "mood": "fine",
+    }
+    visit = Visit.from_dict(wire)
+    assert visit.seen_at == datetime(2026, 6, 23, 11, tzinfo=UTC)
+    assert visit.ticket is not None
+    assert visit.ticket.status_at == datetime(2026, 6, 23, 11, tzinfo=UTC)
+    assert visit.visitors == [Ref("r1", "Layla")]
+    assert visit.extra == {"mood": "fine"}
+    assert visit.to_dict() == {**wire, "seenAt": "2026-06-23T11:00:00.000Z"}
+    assert structure([wire, wire], list[Visit]) == [visit, visit]
+    with pytest.raises(APIResponseValidationError, match=r"@ data\[1\]\.visitors\[0\]\.id"):
+        structure([wire, {**wire, "visitors": [{"name": "no id"}]}], list[Visit])

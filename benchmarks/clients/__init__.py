@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any, Final
 
@@ -60,14 +60,19 @@ def canon_branch(b: Any) -> tuple[Any, ...]:
 class Digest:
     """Order-sensitive digest of a stream of customers (only used on checked walks)."""
 
-    def __init__(self) -> None:
+    def __init__(self, canon: Callable[[Any], tuple[Any, ...]] = canon_customer) -> None:
         self._hash = hashlib.blake2b(digest_size=16)
+        self._canon = canon
 
     def add(self, customer: Any) -> None:
-        self._hash.update(repr(canon_customer(customer)).encode())
+        self._hash.update(repr(self._canon(customer)).encode())
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
+
+
+#: Every figure a client can take part in.
+ALL_FIGURES: Final = frozenset({"overhead", "fetch", "export", "memory"})
 
 
 class BenchClient(ABC):
@@ -77,6 +82,8 @@ class BenchClient(ABC):
     name: str = ""
     #: One line saying what it is.
     description: str = ""
+    #: The figures it takes part in (a generated client may not cover every endpoint).
+    figures: frozenset[str] = ALL_FIGURES
 
     def __init__(self, base_url: str, *, connection_limit: int) -> None:
         self.base_url = base_url
@@ -85,6 +92,10 @@ class BenchClient(ABC):
     def available(self) -> str | None:
         """``None`` when the client can run, else why not (the row is skipped)."""
         return None
+
+    def canon(self, customer: Any) -> tuple[Any, ...]:
+        """This client's customer object as the shared plain tuple."""
+        return canon_customer(customer)
 
     @abstractmethod
     async def open(self, *, retries: bool) -> None:
@@ -102,14 +113,39 @@ class BenchClient(ABC):
         """``GET /customers/getOne?id=...``."""
 
     @abstractmethod
+    def customers(self) -> AsyncIterator[Any]:
+        """Every customer with ``limit=100`` pages, in order, the client's usual way."""
+
+    async def warm(self) -> None:
+        """One small request: opens a connection, loads lazily imported code."""
+        await self.branches()
+
     async def export(self, *, check: bool) -> ExportResult:
-        """Walk every customer with ``limit=100`` pages; digest them when ``check``."""
+        """Walk every customer; digest them when ``check``."""
+        count = 0
+        if check:
+            digest = Digest(self.canon)
+            async for customer in self.customers():
+                count += 1
+                digest.add(customer)
+            return ExportResult(count, digest.hexdigest())
+        async for _customer in self.customers():
+            count += 1
+        return ExportResult(count)
 
 
 class Decoder(ABC):
     """Turns one ``/customers/getAll`` body into customer objects, the way a client does."""
 
     name: str = ""
+    #: Whether it refuses a wrong shape (a generated client may not check types).
+    validates: bool = True
+
+    def available(self) -> str | None:
+        return None
+
+    def canon(self, customer: Any) -> tuple[Any, ...]:
+        return canon_customer(customer)
 
     @abstractmethod
     def from_parsed(self, parsed: dict[str, Any]) -> list[Any]:
@@ -121,19 +157,24 @@ class Decoder(ABC):
 
 
 def registry() -> dict[str, Callable[..., BenchClient]]:
-    """Every client by name, in table order (the floor first)."""
-    from .floor import FloorClient, FloorPrefetchClient
+    """Every client by name, in table order (the floors first)."""
+    from .floor import FloorClient, FloorPrefetchClient, FloorSequentialClient
     from .httpx_pydantic import HttpxPydanticClient
+    from .msgspec_client import MsgspecClient
+    from .openapi_client import OpenapiClient
     from .sdk import SdkClient, SdkPrefetchClient
 
     return {
         cls.name: cls
         for cls in (
             FloorClient,
+            FloorSequentialClient,
             FloorPrefetchClient,
             SdkClient,
             SdkPrefetchClient,
             HttpxPydanticClient,
+            OpenapiClient,
+            MsgspecClient,
         )
     }
 
@@ -142,6 +183,9 @@ def decoders() -> list[Decoder]:
     """The decode-cost contenders, the floor first."""
     from .floor import FloorDecoder
     from .httpx_pydantic import PydanticDecoder
+    from .msgspec_client import MsgspecDecoder
+    from .openapi_client import OpenapiDecoder
     from .sdk import SdkDecoder
 
-    return [FloorDecoder(), SdkDecoder(), PydanticDecoder()]
+    found = [FloorDecoder(), SdkDecoder(), PydanticDecoder(), OpenapiDecoder(), MsgspecDecoder()]
+    return [d for d in found if d.available() is None]

@@ -19,7 +19,7 @@ from yarl import URL
 
 from skiplino_async.models import Branch, BranchStatus, Customer, Pagination
 
-from . import API_KEY, BenchClient, Decoder, Digest, ExportResult
+from . import API_KEY, BenchClient, Decoder
 
 _fromiso: Final = datetime.fromisoformat
 
@@ -96,13 +96,16 @@ class FloorClient(BenchClient):
             await self._session.close()
             self._session = None
 
-    async def _get(self, url: URL, params: dict[str, Any] | None = None) -> Any:
+    async def _read(self, url: URL, params: dict[str, Any] | None = None) -> bytes:
         assert self._session is not None
         async with self._session.get(url, params=params, headers=self._headers) as resp:
             body = await resp.read()
             if resp.status != 200:
                 raise RuntimeError(f"HTTP {resp.status}: {body[:200]!r}")
-        return orjson.loads(body)
+        return body
+
+    async def _get(self, url: URL, params: dict[str, Any] | None = None) -> Any:
+        return orjson.loads(await self._read(url, params))
 
     async def branches(self) -> list[Any]:
         return [build_branch(d) for d in (await self._get(self._branches_url))["data"]]
@@ -110,15 +113,23 @@ class FloorClient(BenchClient):
     async def get_customer(self, customer_id: str) -> Any:
         return build_customer((await self._get(self._one_url, {"id": customer_id}))["data"])
 
-    async def _page(self, page: int) -> tuple[list[Customer], Pagination]:
+    async def _page(self, page: int) -> tuple[list[Any], Any]:
         parsed = await self._get(self._all_url, {"page": page, "limit": 100})
         return [build_customer(d) for d in parsed["data"]], build_pagination(parsed["pagination"])
 
-    async def customers(self) -> AsyncIterator[Customer]:
-        """Every customer, page after page, ``pages_in_flight`` page requests ahead."""
+    async def customers(self) -> AsyncIterator[Any]:
+        """Every customer, page after page, ``pages_in_flight`` page requests ahead (0: each
+        page is requested only once the previous one has been handed out)."""
         items, pagination = await self._page(1)
         last_page = pagination.total_pages or 1
-        pending: deque[asyncio.Task[tuple[list[Customer], Pagination]]] = deque()
+        if self.pages_in_flight == 0:
+            for number in range(2, last_page + 2):
+                for customer in items:
+                    yield customer
+                if number > last_page:
+                    return
+                items, _ = await self._page(number)
+        pending: deque[asyncio.Task[tuple[list[Any], Any]]] = deque()
         next_page = 2
         try:
             while True:
@@ -139,20 +150,33 @@ class FloorClient(BenchClient):
             for task in pending:
                 task.cancel()
 
-    async def export(self, *, check: bool) -> ExportResult:
-        count = 0
-        if check:
-            digest = Digest()
-            async for customer in self.customers():
-                count += 1
-                digest.add(customer)
-            return ExportResult(count, digest.hexdigest())
-        async for _customer in self.customers():
-            count += 1
-        return ExportResult(count)
+
+class FloorSequentialClient(FloorClient):
+    name = "floor-seq"
+    description = "the floor requesting each page after handing out the previous one"
+    pages_in_flight = 0
 
 
 class FloorPrefetchClient(FloorClient):
     name = "floor-prefetch"
     description = "the floor with 4 page requests in flight during exports"
     pages_in_flight = 4
+
+
+def floor_with(pages_ahead: int) -> type[FloorClient]:
+    """A floor that keeps ``pages_ahead`` page requests ahead (the same strategy as a client
+    whose walk was measured to do so)."""
+    known = {
+        c.pages_in_flight: c for c in (FloorSequentialClient, FloorClient, FloorPrefetchClient)
+    }
+    if pages_ahead in known:
+        return known[pages_ahead]
+    return type(
+        f"Floor{pages_ahead}Client",
+        (FloorClient,),
+        {
+            "name": f"floor-{pages_ahead}ahead",
+            "description": f"the floor with {pages_ahead} page requests in flight",
+            "pages_in_flight": pages_ahead,
+        },
+    )

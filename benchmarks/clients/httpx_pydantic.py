@@ -17,7 +17,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from . import API_KEY, BenchClient, Decoder, Digest, ExportResult
+from . import API_KEY, BenchClient, Decoder
 
 T = TypeVar("T")
 
@@ -132,15 +132,3 @@ class HttpxPydanticClient(BenchClient):
             if not envelope.pagination.has_next_page:
                 break
             page += 1
-
-    async def export(self, *, check: bool) -> ExportResult:
-        count = 0
-        if check:
-            digest = Digest()
-            async for customer in self.customers():
-                count += 1
-                digest.add(customer)
-            return ExportResult(count, digest.hexdigest())
-        async for _customer in self.customers():
-            count += 1
-        return ExportResult(count)

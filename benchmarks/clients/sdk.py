@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -11,7 +12,7 @@ from skiplino_async import Customer, Pagination, Skiplino
 from skiplino_async._converter import structure
 from skiplino_async.resources.customers import Customers
 
-from . import API_KEY, BenchClient, Decoder, Digest, ExportResult
+from . import API_KEY, BenchClient, Decoder
 
 _Customers = list[Customer]
 
@@ -63,20 +64,11 @@ class SdkClient(BenchClient):
         assert self._client is not None
         return await self._client.customers.get(id=customer_id)
 
-    async def export(self, *, check: bool) -> ExportResult:
+    async def customers(self) -> AsyncIterator[Any]:
         assert self._client is not None
         options: dict[str, Any] = {} if self.prefetch is None else {"prefetch": self.prefetch}
-        listing = self._client.customers.list(limit=100, **options)
-        count = 0
-        if check:
-            digest = Digest()
-            async for customer in listing:
-                count += 1
-                digest.add(customer)
-            return ExportResult(count, digest.hexdigest())
-        async for _customer in listing:
-            count += 1
-        return ExportResult(count)
+        async for customer in self._client.customers.list(limit=100, **options):
+            yield customer
 
 
 class SdkPrefetchClient(SdkClient):
