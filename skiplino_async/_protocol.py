@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 import attrs
 import orjson
 
+from ._wiretime import format_wire_time
 from .errors import (
     APIResponseValidationError,
     APIStatusError,
@@ -67,14 +68,8 @@ def encode_time(value: datetime | str, name: str = "time") -> str:
                 f"{name} must be a timezone-aware datetime (got a naive one); "
                 "use datetime(..., tzinfo=UTC) or .astimezone()"
             )
-        return wire_time(value)
+        return format_wire_time(value)
     raise TypeError(f"{name} must be a datetime or a string, not {type(value).__name__}")
-
-
-def wire_time(value: datetime) -> str:
-    """An aware datetime as the wire's ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (UTC, milliseconds)."""
-    utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def encode_date(value: date | str | None, name: str = "date") -> str | None:
