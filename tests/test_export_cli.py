@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import os
 import signal
-import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
+from export_support import Crash, crash_after, start
 
 from skiplino_async import Skiplino, export
 from skiplino_async.cli import main
@@ -304,18 +303,6 @@ def test_summary_line_counts_against_the_target() -> None:
 # -- interruptions and resume ------------------------------------------------------------------
 
 
-class Crash(Exception):
-    """Stands for anything that stops an export between two pages."""
-
-
-def crash_after(rows: int) -> Any:
-    def on_progress(progress: ExportProgress) -> None:
-        if progress.rows >= rows:
-            raise Crash
-
-    return on_progress
-
-
 async def test_a_crash_then_resume_drops_a_torn_tail(fake: FakeSkiplino, tmp_path: Path) -> None:
     output = tmp_path / "customers.jsonl"
     async with Skiplino(api_key=fake.secret_key, base_url=fake.url) as client:
@@ -355,28 +342,8 @@ async def test_csv_resume_gives_the_same_bytes_as_one_run(
     assert not parts.with_name(parts.name + ".partial.final").exists()
 
 
-def cli_env(fake: FakeSkiplino) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        SKIPLINO_API_KEY=fake.secret_key,
-        SKIPLINO_BASE_URL=fake.url,
-        PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
-    )
-    return env
-
-
 async def start_cli(fake: FakeSkiplino, *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "skiplino_async",
-        "export",
-        *args,
-        env=cli_env(fake),
-        cwd=REPO,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await start(fake, args)
 
 
 def line_count(path: Path) -> int:
