@@ -120,7 +120,7 @@ class _Run:
         self.fresh = saved is None
         self.doc = saved if saved is not None else Document.fresh(job, since)
         self.resumed_rows = self.doc.rows
-        self.delta = Delta(since, job.key) if since is not None else None
+        self.delta = Delta(self.doc.since, job.key) if self.doc.since is not None else None
         self.on_progress = on_progress
         self.drift: list[DriftEvent] = []
         remaining = None if job.max_items is None else max(job.max_items - self.doc.rows, 0)

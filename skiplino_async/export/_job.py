@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Literal
 
 import attrs
@@ -51,6 +52,9 @@ class ExportJob:
             raise ExportUsageError("part_rows must be at least 1")
         if self.path == "-" and (self.resume or self.since is not None):
             raise ExportUsageError("standard output cannot be resumed or used with since")
+        if self.since is not None and Path(self.since).resolve() == Path(self.path).resolve():
+            # The delta would replace the export it is a delta of.
+            raise ExportUsageError("since must name a previous export, not the output itself")
 
     @property
     def key(self) -> str:

@@ -3,6 +3,7 @@ follows a resize), otherwise a summary line every few seconds; one final summary
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Final, TextIO
 
@@ -21,6 +22,13 @@ def summary_line(progress: ExportProgress, kind: str = "items", *, final: bool =
     )
 
 
+def _columns(out: TextIO) -> int | None:
+    try:
+        return os.get_terminal_size(out.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 class Display:
     """Draws :class:`ExportProgress` reports; call it as the export's ``on_progress``."""
 
@@ -31,6 +39,7 @@ class Display:
         self._tty = tty
         self._kind = kind
         self._bar: Any = None
+        self._columns: int | None = None
         self._last_line = time.monotonic()
         self.last: ExportProgress | None = None
 
@@ -59,6 +68,12 @@ class Display:
                 mininterval=0.1,
                 leave=True,
             )
+        columns = _columns(self._out)
+        if columns is not None and self._columns is not None and columns < self._columns:
+            # tqdm pads a redraw to the previous line's length to blank it; after the
+            # terminal narrowed that padding would wrap and leave a stale line behind.
+            bar.sp = bar.status_printer(bar.fp)
+        self._columns = columns
         if progress.target != bar.total:
             bar.total = progress.target
         bar.update(progress.rows - bar.n)
