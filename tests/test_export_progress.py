@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import io
 import os
 import pty
 import re
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 from export_support import REPO, cli_env
 
+from skiplino_async.export import ExportProgress, _progress
+from skiplino_async.pagination import PaginatorStats
 from skiplino_async.testing import FakeSkiplino
 
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
@@ -125,3 +128,22 @@ async def test_the_bar_follows_a_resize(slow_fake: FakeSkiplino, tmp_path: Path)
     bars = bar_lines(raw)
     assert bars
     assert all(len(line) <= 50 for line in bars), bars
+
+
+def test_without_a_terminal_a_summary_line_every_ten_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(_progress.time, "monotonic", lambda: clock[0])
+    out = io.StringIO()
+    display = _progress.Display(out, tty=False, kind="customers")
+    stats = PaginatorStats(total=1_000)
+    for rows in range(100, 1_001, 100):
+        clock[0] += 3.0
+        display(ExportProgress(rows, 0, 1_000, clock[0], stats))
+    lines = out.getvalue().splitlines()
+    assert [line.split(" in ")[0] for line in lines] == [
+        "skiplino export progress: 400/1,000 customers",
+        "skiplino export progress: 800/1,000 customers",
+    ]
+    assert "\r" not in out.getvalue()
