@@ -462,3 +462,12 @@ async def test_sigterm_stops_cleanly_like_ctrl_c(slow_fake: FakeSkiplino, tmp_pa
     partial = partial_path(output)
     assert saved["writer"]["bytes"] == partial.stat().st_size
     assert len(jsonl_ids(partial)) == saved["rows"]
+
+
+def test_sdk_messages_name_the_command_line_flags() -> None:
+    from skiplino_async.export._cli import _flag_words
+    from skiplino_async.pagination import DriftError, DriftEvent
+
+    message = _flag_words(str(DriftError(DriftEvent(2, 100, 101), {})))
+    assert "run without --strict" in message
+    assert "strict=False" not in message

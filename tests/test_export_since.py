@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from export_support import jsonl_ids, manifest
+from export_support import Crash, crash_after, jsonl_ids, manifest
 
 from skiplino_async import Skiplino, export
 from skiplino_async.cli import main
@@ -100,3 +100,19 @@ def test_since_on_the_command_line_and_its_help(
     previous = tmp_path / "c.jsonl"
     assert main(["export", "customers", "-o", str(previous), "--since", str(previous)]) == 2
     assert "not the output itself" in capsys.readouterr().err
+
+
+async def test_a_delta_stopped_half_way_resumes_to_exactly_the_new_rows(
+    fake: FakeSkiplino, tmp_path: Path
+) -> None:
+    async with Skiplino(api_key=fake.secret_key, base_url=fake.url) as client:
+        full = tmp_path / "full.jsonl"
+        await export.customers(client, full)
+        new = [fake.state.add_customer(name=f"New {i}").id for i in range(45)]
+        delta = tmp_path / "delta.jsonl"
+        with pytest.raises(Crash):
+            await export.customers(client, delta, since=full, limit=10, on_progress=crash_after(20))
+        result = await export.customers(client, delta, since=full, limit=10, resume=True)
+    assert result.resumed_rows == 20
+    assert jsonl_ids(delta) == new[::-1]
+    assert manifest(delta)["since"] == manifest(full)["newest_ids"]
