@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
-from export_support import Crash, crash_after, start
+from export_support import REPO, Crash, crash_after, start
 
 from skiplino_async import Skiplino, export
 from skiplino_async.cli import main
@@ -20,8 +22,6 @@ from skiplino_async.export import ExportProgress, checkpoint_path, manifest_path
 from skiplino_async.export._progress import summary_line
 from skiplino_async.pagination import PaginatorStats
 from skiplino_async.testing import FakeSkiplino, FakeState
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def server_order(state: FakeState) -> list[str]:
@@ -471,3 +471,11 @@ def test_sdk_messages_name_the_command_line_flags() -> None:
     message = _flag_words(str(DriftError(DriftEvent(2, 100, 101), {})))
     assert "run without --strict" in message
     assert "strict=False" not in message
+
+
+def test_the_export_package_is_reachable_as_an_attribute() -> None:
+    code = "import skiplino_async as sk; print(sk.export.customers.__name__)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert out.stdout.strip() == "customers"
