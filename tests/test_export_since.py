@@ -99,7 +99,7 @@ def test_since_on_the_command_line_and_its_help(
     assert "exit codes: 0 done" in text
     previous = tmp_path / "c.jsonl"
     assert main(["export", "customers", "-o", str(previous), "--since", str(previous)]) == 2
-    assert "not the output itself" in capsys.readouterr().err
+    assert "must be another file than the output" in capsys.readouterr().err
 
 
 async def test_a_delta_stopped_half_way_resumes_to_exactly_the_new_rows(

@@ -54,7 +54,7 @@ class ExportJob:
             raise ExportUsageError("standard output cannot be resumed or used with since")
         if self.since is not None and Path(self.since).resolve() == Path(self.path).resolve():
             # The delta would replace the export it is a delta of.
-            raise ExportUsageError("since must name a previous export, not the output itself")
+            raise ExportUsageError("the previous export must be another file than the output")
 
     @property
     def key(self) -> str:
