@@ -163,6 +163,7 @@ class _Run:
 
     def _open(self) -> Writer:
         options = WriterOptions(checkpoint=str(self.cp_path), unit_rows=self.job.part_rows)
+        _clear_stale(self.cp_path)
         if self.fresh:
             # Before the first row: a kill from here on finds a checkpoint to resume from.
             self.doc.save(self.cp_path)
@@ -292,8 +293,15 @@ def _paginator(
         raise ExportUsageError(str(exc)) from None
 
 
+def _clear_stale(cp_path: Path) -> None:
+    """Delete temporary checkpoints left by a run killed while it saved one."""
+    for stale in cp_path.parent.glob(f".{cp_path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
 def _publish(target: Path, cp_path: Path, doc: Document) -> None:
     """Put a finished output in place of the target and its checkpoint beside it."""
+    _clear_stale(cp_path)
     partial = partial_path(target)
     source = partial.with_name(doc.publish) if doc.publish else partial
     if source.exists():
