@@ -102,8 +102,8 @@ def _common_flags(parser: argparse.ArgumentParser, kind: Kind) -> None:
     parser.add_argument(
         "--resume",
         action="store_true",
-        help="continue the export recorded in <output>.partial.checkpoint.json "
-        "(starts afresh if there is none)",
+        help="continue the export recorded in <output>.partial.checkpoint.json (starts "
+        "afresh if there is none; an export already complete is left as it is)",
     )
     parser.add_argument(
         "--since",
