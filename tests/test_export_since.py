@@ -116,3 +116,21 @@ async def test_a_delta_stopped_half_way_resumes_to_exactly_the_new_rows(
     assert result.resumed_rows == 20
     assert jsonl_ids(delta) == new[::-1]
     assert manifest(delta)["since"] == manifest(full)["newest_ids"]
+
+
+async def test_a_delta_says_when_it_met_none_of_the_previous_rows(tmp_path: Path) -> None:
+    async with (
+        FakeSkiplino(customers=0) as fake,
+        Skiplino(api_key=fake.secret_key, base_url=fake.url) as client,
+    ):
+        empty = tmp_path / "empty.jsonl"
+        assert (await export.customers(client, empty)).rows == 0
+        ids = [fake.state.add_customer(name=f"C {i}").id for i in range(25)]
+        first = tmp_path / "first.jsonl"
+        result = await export.customers(client, first, since=empty)
+        assert (result.rows, result.anchor_missing) == (25, False)  # nothing to meet
+        for customer_id in ids[-20:]:  # every anchor of "first" is deleted
+            fake.state.delete_customer(customer_id)
+        fake.state.add_customer(name="Later")
+        second = await export.customers(client, tmp_path / "second.jsonl", since=first)
+        assert (second.rows, second.anchor_missing) == (6, True)

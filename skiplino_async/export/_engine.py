@@ -158,7 +158,10 @@ class _Run:
             stats=self.paginator.stats,
             drift=tuple(self.drift),
             newest_ids=tuple(self.doc.next_anchor()),
-            anchor_missing=self.delta is not None and not self.delta.reached,
+            # (An empty previous export has no rows to meet: not a missing anchor.)
+            anchor_missing=bool(self.doc.since)
+            and self.delta is not None
+            and not self.delta.reached,
         )
 
     def _open(self) -> Writer:
