@@ -85,3 +85,12 @@ __all__ = [
 ]
 
 _configure_logging()
+
+
+def __getattr__(name: str) -> object:
+    # ``skiplino_async.export`` without importing it first; loaded on first use.
+    if name == "export":
+        import importlib
+
+        return importlib.import_module(".export", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

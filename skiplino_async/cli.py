@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=0)
     serve.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
 
-    from ._export import add_export_parser
+    from .export._cli import add_export_parser
 
     add_export_parser(sub)
     return parser
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
             return 0
-        from ._export import run_export
+        from .export._cli import run_export
 
         return run_export(args)
     except KeyboardInterrupt:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import io
-import os
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -15,20 +14,14 @@ from typing import Any
 
 import orjson
 import pytest
+from export_support import REPO, Crash, crash_after, start
 
-from skiplino_async import Page, Skiplino
-from skiplino_async._export import (
-    ExportOptions,
-    checkpoint_path,
-    export,
-    render_bar,
-    summary_line,
-)
+from skiplino_async import Skiplino, export
 from skiplino_async.cli import main
+from skiplino_async.export import ExportProgress, checkpoint_path, manifest_path, partial_path
+from skiplino_async.export._progress import summary_line
 from skiplino_async.pagination import PaginatorStats
 from skiplino_async.testing import FakeSkiplino, FakeState
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def server_order(state: FakeState) -> list[str]:
@@ -40,7 +33,14 @@ def jsonl_ids(path: Path) -> list[str]:
 
 
 def load_checkpoint(output: Path) -> dict[str, Any]:
-    data: dict[str, Any] = orjson.loads(checkpoint_path(str(output)).read_bytes())
+    """The checkpoint of the export of ``output`` still running (or stopped)."""
+    data: dict[str, Any] = orjson.loads(checkpoint_path(output).read_bytes())
+    return data
+
+
+def load_manifest(output: Path) -> dict[str, Any]:
+    """The checkpoint of the complete export of ``output``, beside it."""
+    data: dict[str, Any] = orjson.loads(manifest_path(output).read_bytes())
     return data
 
 
@@ -98,10 +98,12 @@ def test_jsonl_export_keeps_wire_names_and_server_order(
         "createdAt": "2026-06-23T11:00:00.000Z",
         "updatedAt": "2026-06-23T11:00:00.000Z",
     }
-    saved = load_checkpoint(output)
+    saved = load_manifest(output)
     assert saved["done"] is True
     assert saved["rows"] == 300
-    assert saved["bytes"] == output.stat().st_size
+    assert saved["version"] == 2
+    assert not partial_path(output).exists()
+    assert not checkpoint_path(output).exists()
     err = capsys.readouterr().err
     assert "done: 300/300 customers" in err  # stderr is not a terminal: summary lines
 
@@ -137,7 +139,6 @@ def test_csv_flattens_metadata_and_fixes_the_header_for_late_keys(
     assert by_id[oldest]["metadata.tier"] == "basic"
     layla = by_id["9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b"]
     assert (layla["metadata.source"], layla["metadata.region"]) == ("mobile-app", "")
-    assert load_checkpoint(output)["header_columns"] == header
 
 
 def test_tickets_export_by_external_id(env: FakeSkiplino, tmp_path: Path) -> None:
@@ -183,7 +184,7 @@ def test_resume_without_a_checkpoint_starts_afresh(env: FakeSkiplino, tmp_path: 
     [
         (["--limit", "101"], "--limit must be between 1 and 100"),
         (["--rate-limit", "0"], "--rate-limit must be a positive number"),
-        (["--output", "-", "--resume"], "--resume needs a file --output"),
+        (["--output", "-", "--resume"], "--resume and --since need a file --output"),
     ],
 )
 def test_bad_flags_exit_2(
@@ -268,11 +269,7 @@ def test_resume_refuses_a_different_export(
     output = tmp_path / "c.jsonl"
     assert main(["export", "customers", "-o", str(output)]) == 0
     assert main(["export", "customers", "-o", str(output), "--format", "csv", "--resume"]) == 2
-    assert "checkpoint is for format='jsonl'" in capsys.readouterr().err
-    foreign = tmp_path / "foreign.jsonl"
-    foreign.write_text('{"not": "ours"}\n')
-    assert main(["export", "customers", "-o", str(foreign), "--resume"]) == 1
-    assert "has no checkpoint" in capsys.readouterr().err
+    assert "is an export with format='jsonl', not 'csv'" in capsys.readouterr().err
 
 
 def test_a_second_export_of_the_same_file_is_refused(
@@ -280,70 +277,49 @@ def test_a_second_export_of_the_same_file_is_refused(
 ) -> None:
     fcntl = pytest.importorskip("fcntl")
     output = tmp_path / "c.jsonl"
-    output.write_bytes(b"rows of a running export\n")
-    with output.open("rb") as running:  # holds the lock as a running export does
+    output.write_bytes(b"yesterday's export\n")
+    partial = partial_path(output)
+    partial.write_bytes(b"rows of a running export\n")
+    with partial.open("rb") as running:  # holds the lock as a running export does
         fcntl.flock(running.fileno(), fcntl.LOCK_EX)
         assert main(["export", "customers", "-o", str(output)]) == 1
     assert "another export is writing" in capsys.readouterr().err
-    assert output.read_bytes() == b"rows of a running export\n"  # untouched
-    assert env.requests == []
+    assert partial.read_bytes() == b"rows of a running export\n"  # untouched
+    assert output.read_bytes() == b"yesterday's export\n"
 
 
 # -- progress ---------------------------------------------------------------------------------
 
 
-def test_progress_bar_and_summary_text() -> None:
+def test_summary_line_counts_against_the_target() -> None:
     stats = PaginatorStats(items_yielded=5_000, total=20_000)
     stats._started = 0.0
     stats._ended = 2.0
-    bar = render_bar(stats, "customers", width=20)
-    assert bar.startswith("[#####...............] 5,000/20,000 customers  25%")
-    assert "2,500/s" in bar
-    assert "ETA 0:06" in bar
-    line = summary_line(stats, "customers", final=True)
+    progress = ExportProgress(rows=5_000, resumed_rows=0, target=20_000, elapsed=2.0, stats=stats)
+    line = summary_line(progress, "customers", final=True)
     assert line.startswith("skiplino export done: 5,000/20,000 customers in 2.0s (2,500/s)")
-
-
-async def test_terminal_progress_bar_is_drawn(fake: FakeSkiplino, tmp_path: Path) -> None:
-    err = io.StringIO()
-    async with Skiplino(api_key=fake.secret_key, base_url=fake.url) as client:
-        options = ExportOptions(
-            kind="customers", output=str(tmp_path / "c.jsonl"), limit=20, progress=True
-        )
-        await export(options, client=client, stderr=err)
-    text = err.getvalue()
-    assert "\r[" in text
-    assert "137/137 customers 100%" in text
-    assert "ETA" in text
 
 
 # -- interruptions and resume ------------------------------------------------------------------
 
 
-class Crash(Exception):
-    """Stands for anything that stops an export between two pages."""
-
-
 async def test_a_crash_then_resume_drops_a_torn_tail(fake: FakeSkiplino, tmp_path: Path) -> None:
     output = tmp_path / "customers.jsonl"
-
-    def crash_at_page_4(page: Page[Any]) -> None:
-        if page.pagination.page == 4:
-            raise Crash
-
     async with Skiplino(api_key=fake.secret_key, base_url=fake.url) as client:
-        options = ExportOptions(kind="customers", output=str(output), limit=20, prefetch=3)
         with pytest.raises(Crash):
-            await export(options, client=client, on_page=crash_at_page_4, stderr=io.StringIO())
+            await export.customers(
+                client, output, limit=20, prefetch=3, on_progress=crash_after(60)
+            )
         saved = load_checkpoint(output)
+        partial = partial_path(output)
         assert saved["rows"] == 60
-        assert saved["bytes"] == output.stat().st_size
-        with output.open("ab") as f:  # rows written after the checkpoint, the last one torn
+        assert saved["writer"]["bytes"] == partial.stat().st_size
+        assert not output.exists()
+        with partial.open("ab") as f:  # rows written after the checkpoint, the last one torn
             f.write(b'{"_id": "written-after-the-checkpoint"}\n' * 5_000 + b'{"_id": "torn-li')
-        resumed = ExportOptions(kind="customers", output=str(output), limit=20, resume=True)
-        result = await export(resumed, client=client, stderr=io.StringIO())
+        result = await export.customers(client, output, limit=20, resume=True)
     assert result.complete
-    assert result.resumed
+    assert result.resumed_rows == 60
     assert jsonl_ids(output) == server_order(fake.state)
 
 
@@ -353,54 +329,21 @@ async def test_csv_resume_gives_the_same_bytes_as_one_run(
     oldest = server_order(fake.state)[-1]
     fake.state.update_customer(oldest, metadata={"late": "key"})
     whole, parts = tmp_path / "whole.csv", tmp_path / "parts.csv"
-
-    def crash_at_page_3(page: Page[Any]) -> None:
-        if page.pagination.page == 3:
-            raise Crash
-
     async with Skiplino(api_key=fake.secret_key, base_url=fake.url) as client:
-        opts = {"kind": "customers", "format": "csv", "limit": 25}
-        await export(ExportOptions(output=str(whole), **opts), client=client, stderr=io.StringIO())
+        await export.customers(client, whole, limit=25)
         with pytest.raises(Crash):
-            await export(
-                ExportOptions(output=str(parts), **opts),
-                client=client,
-                on_page=crash_at_page_3,
-                stderr=io.StringIO(),
-            )
-        with parts.open("ab") as f:
+            await export.customers(client, parts, limit=25, on_progress=crash_after(50))
+        with partial_path(parts).open("ab") as f:
             f.write(b"deadbeef,crm-0000001,cmp_5f3a91\r\n" * 5_000 + b"deadbeef,crm-")
-        await export(
-            ExportOptions(output=str(parts), resume=True, **opts),
-            client=client,
-            stderr=io.StringIO(),
-        )
+        await export.customers(client, parts, limit=25, resume=True)
     assert parts.read_bytes() == whole.read_bytes()
     assert whole.read_bytes().splitlines()[0].endswith(b",metadata.late")
-
-
-def cli_env(fake: FakeSkiplino) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        SKIPLINO_API_KEY=fake.secret_key,
-        SKIPLINO_BASE_URL=fake.url,
-        PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
-    )
-    return env
+    assert not partial_path(parts).exists()
+    assert not parts.with_name(parts.name + ".partial.final").exists()
 
 
 async def start_cli(fake: FakeSkiplino, *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "skiplino_async",
-        "export",
-        *args,
-        env=cli_env(fake),
-        cwd=REPO,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await start(fake, args)
 
 
 def line_count(path: Path) -> int:
@@ -422,8 +365,8 @@ async def wait_for_lines(output: Path, lines: int, proc: asyncio.subprocess.Proc
 
 
 async def wait_for_rows(output: Path, rows: int, proc: asyncio.subprocess.Process) -> int:
-    """Poll the checkpoint beside ``output`` until it records at least ``rows`` rows."""
-    path = checkpoint_path(str(output))
+    """Poll the checkpoint of ``output`` until it records at least ``rows`` rows."""
+    path = checkpoint_path(output)
     for _ in range(3000):
         if proc.returncode is not None:
             break
@@ -460,7 +403,8 @@ async def test_sigkill_mid_export_then_resume_gives_every_customer_once(
     saved = load_checkpoint(output)
     assert not saved["done"]
     assert 3_000 <= saved["rows"] < 25_000
-    assert output.stat().st_size >= saved["bytes"]  # perhaps a tail beyond the checkpoint
+    # Perhaps a tail beyond the checkpoint:
+    assert partial_path(output).stat().st_size >= saved["writer"]["bytes"]
 
     resumed = await start_cli(slow_fake, *args, "--resume", "--prefetch", "8")
     _, err = await resumed.communicate()
@@ -468,7 +412,8 @@ async def test_sigkill_mid_export_then_resume_gives_every_customer_once(
     ids = jsonl_ids(output)
     assert ids == server_order(slow_fake.state)
     assert len(ids) == 25_000
-    assert load_checkpoint(output)["done"] is True
+    assert load_manifest(output)["done"] is True
+    assert "resuming after" in err.decode()
 
 
 async def test_ctrl_c_saves_the_position_and_exits_130(
@@ -479,7 +424,7 @@ async def test_ctrl_c_saves_the_position_and_exits_130(
     args = ["customers", "--output", str(output), "--prefetch", "2"]
     proc = await start_cli(slow_fake, *args, "--checkpoint-interval", "3600")
     try:
-        await wait_for_lines(output, 2_000, proc)
+        await wait_for_lines(partial_path(output), 2_000, proc)
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGINT)
@@ -487,9 +432,10 @@ async def test_ctrl_c_saves_the_position_and_exits_130(
     assert proc.returncode == 130, err.decode()
     assert "interrupted; run the same command with --resume to finish" in err.decode()
     saved = load_checkpoint(output)
+    partial = partial_path(output)
     # Saved on the way out: the file ends exactly at the checkpoint.
-    assert saved["bytes"] == output.stat().st_size
-    assert len(output.read_bytes().splitlines()) == saved["rows"] + 1  # + the header
+    assert saved["writer"]["bytes"] == partial.stat().st_size
+    assert len(partial.read_bytes().splitlines()) == saved["rows"] + 1  # + the header
 
     assert not saved["done"]
     resumed = await start_cli(slow_fake, *args, "--resume")
@@ -505,7 +451,7 @@ async def test_sigterm_stops_cleanly_like_ctrl_c(slow_fake: FakeSkiplino, tmp_pa
     args = ["customers", "--output", str(output), "--checkpoint-interval", "3600"]
     proc = await start_cli(slow_fake, *args)
     try:
-        await wait_for_lines(output, 1_000, proc)
+        await wait_for_lines(partial_path(output), 1_000, proc)
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
@@ -513,5 +459,23 @@ async def test_sigterm_stops_cleanly_like_ctrl_c(slow_fake: FakeSkiplino, tmp_pa
     assert proc.returncode == 130, err.decode()
     assert "terminated" in err.decode()
     saved = load_checkpoint(output)
-    assert saved["bytes"] == output.stat().st_size
-    assert len(jsonl_ids(output)) == saved["rows"]
+    partial = partial_path(output)
+    assert saved["writer"]["bytes"] == partial.stat().st_size
+    assert len(jsonl_ids(partial)) == saved["rows"]
+
+
+def test_sdk_messages_name_the_command_line_flags() -> None:
+    from skiplino_async.export._cli import _flag_words
+    from skiplino_async.pagination import DriftError, DriftEvent
+
+    message = _flag_words(str(DriftError(DriftEvent(2, 100, 101), {})))
+    assert "run without --strict" in message
+    assert "strict=False" not in message
+
+
+def test_the_export_package_is_reachable_as_an_attribute() -> None:
+    code = "import skiplino_async as sk; print(sk.export.customers.__name__)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert out.stdout.strip() == "customers"

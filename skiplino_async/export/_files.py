@@ -1,0 +1,108 @@
+"""File operations an export relies on for durability: atomic replacement, directory fsync,
+an advisory lock, and publishing a finished file or directory under its real name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ._errors import ExportFileError
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either the old or the new file."""
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_path(path: Path) -> None:
+    """fsync a file (or directory) by name."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make renames and creations in ``directory`` durable (not possible everywhere)."""
+    with contextlib.suppress(OSError):
+        fsync_path(directory)
+
+
+class Lock:
+    """An exclusive advisory lock on ``path`` (created if absent), held until :meth:`release`.
+
+    A second export of the same target (an overlapping scheduled run) must not interleave
+    its rows with ours; the lock is taken before anything is cut or written.
+    """
+
+    def __init__(self, path: Path, *, directory: bool) -> None:
+        self.path = path
+        if directory:
+            path.mkdir(exist_ok=True)
+            fd = os.open(path, os.O_RDONLY)
+        else:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        self._fd: int | None = fd
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on Windows
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            self._fd = None
+            raise ExportFileError(f"another export is writing {path} right now") from None
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+def publish(source: Path, target: Path) -> None:
+    """Put the finished ``source`` (file or directory) in place of ``target``.
+
+    A file is replaced atomically. A directory cannot be swapped in one rename, so the old
+    one is moved aside first and deleted only after the new one is in place; a crash in
+    between leaves the old dataset under ``<target>.old`` and the new one complete.
+    """
+    if source.is_dir():
+        old = target.with_name(target.name + ".old")
+        if target.exists() or target.is_symlink():
+            if old.exists():
+                remove(old)
+            os.replace(target, old)
+        os.replace(source, target)
+        fsync_dir(target.parent)
+        if old.exists():
+            remove(old)
+    else:
+        if target.is_dir():
+            raise ExportFileError(f"{target} is a directory; cannot replace it with a file")
+        os.replace(source, target)
+        fsync_dir(target.parent)
+
+
+def remove(path: Path) -> None:
+    """Delete a file or a directory tree, if it exists."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
