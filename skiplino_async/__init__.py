@@ -39,7 +39,14 @@ from .models import (
     TicketStatus,
     TicketType,
 )
-from .pagination import AsyncPaginator, DriftError, DriftEvent, PaginatorStats
+from .pagination import (
+    AsyncPaginator,
+    Checkpoint,
+    DriftError,
+    DriftEvent,
+    PaginationError,
+    PaginatorStats,
+)
 
 __all__ = [
     "NOT_GIVEN",
@@ -54,6 +61,7 @@ __all__ = [
     "BranchStatus",
     "BranchTreeGroup",
     "CallOptions",
+    "Checkpoint",
     "ConflictError",
     "Customer",
     "DriftError",
@@ -63,6 +71,7 @@ __all__ = [
     "NotGiven",
     "Page",
     "Pagination",
+    "PaginationError",
     "PaginatorStats",
     "PermissionDeniedError",
     "RawResponse",

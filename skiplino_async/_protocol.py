@@ -187,6 +187,8 @@ class Envelope:
     headers: Mapping[str, str]
     body: bytes = attrs.field(default=b"", repr=False)
     attempts: int = 1
+    #: Whether any attempt met 429, 503 or ``Retry-After`` (the paginator narrows prefetch).
+    throttled: bool = False
 
 
 _STATUS_ERRORS: Final[dict[int, type[APIStatusError]]] = {

@@ -177,7 +177,7 @@ async def test_a_page_failing_after_all_retries_carries_the_checkpoint(fake: Fak
     async with Skiplino(
         api_key=fake.secret_key, base_url=fake.url, max_retries=1, retry_policy=FAST_RETRIES
     ) as client:
-        paginator = client.customers.list(limit=20, on_page=fail_page_after_two)
+        paginator = client.customers.list(limit=20, prefetch=1, on_page=fail_page_after_two)
         got: list[str] = []
         with pytest.raises(InternalServerError) as info:
             await collect(paginator, got)

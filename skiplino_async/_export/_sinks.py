@@ -45,7 +45,7 @@ class _Sink:
     def write(self, data: bytes) -> None:
         raise NotImplementedError
 
-    def save(self, cp: dict[str, Any], rows: int, writer: _Writer, *, done: bool) -> None:
+    def save(self, cp: Mapping[str, Any], rows: int, writer: _Writer, *, done: bool) -> None:
         """Make what is written durable, then record the position."""
 
     def finish(self, columns: list[str] | None, header: list[str] | None) -> None:
@@ -120,7 +120,7 @@ class _FileSink(_Sink):
         if data:
             self._file.write(data)
 
-    def save(self, cp: dict[str, Any], rows: int, writer: _Writer, *, done: bool) -> None:
+    def save(self, cp: Mapping[str, Any], rows: int, writer: _Writer, *, done: bool) -> None:
         f = self._file
         f.flush()
         os.fsync(f.fileno())
