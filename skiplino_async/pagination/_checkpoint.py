@@ -179,7 +179,7 @@ def load_checkpoint(data: object, operation: str) -> Checkpoint:
     found = data.get("operation")
     if found != operation:
         raise InvalidCheckpointError(
-            "operation", f"this checkpoint is for {found!r}, not {operation!r}"
+            "operation", f"'operation': this checkpoint is for {found!r}, not {operation!r}"
         )
     page_size = _int(data, "page_size", low=1)
     next_page = _int(data, "next_page", low=1)

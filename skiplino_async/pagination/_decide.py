@@ -76,6 +76,8 @@ class WalkState:
     stale: int = 0
     #: Rows walked since an answer last said where the list ends (total or totalPages).
     blind_rows: int = 0
+    #: Whether the window holds the ids the checkpoint carried (a version-2 resume).
+    seeded: bool = False
 
 
 @attrs.frozen
@@ -165,18 +167,27 @@ def decide(state: WalkState, answer: Answer, seen: Container[Any]) -> Decision:
     found = _index(ids, anchor) if anchor is not None and (state.first or changed) else None
     start = 0
     skipped = 0
+    passed = 0
     reread: int | None = None
     event: DriftEvent | None = None
     if state.first and state.resumed and found is not None:
-        # Resuming: go on right after the last row passed, wherever the list has moved it.
-        start = found + 1
-        if state.resume_offset == 0:  # rows pushed past the boundary since
-            skipped = start
+        if state.seeded:
+            # The window knows what was handed out: any row of the page it does not know
+            # goes out, even one the server now lists before the last row passed.
+            passed = found + 1 if state.resume_offset else 0
+        else:
+            # Resuming: go on right after the last row passed, wherever the list moved it.
+            start = found + 1
+            if state.resume_offset == 0:  # rows pushed past the boundary since
+                skipped = start
     elif state.first and state.resume_offset > 0:
         # The row is gone (deleted, or moved off the page): insertions (at the top) and
         # deletions above it moved its place by the change in total.
-        moved = total - prev_total if total is not None and prev_total else 0
-        start = max(0, min(state.resume_offset + moved, count))
+        if state.seeded:  # the window drops the rows passed, wherever they are now
+            passed = min(state.resume_offset, count)
+        else:
+            moved = total - prev_total if total is not None and prev_total else 0
+            start = max(0, min(state.resume_offset + moved, count))
         event = DriftEvent(number, prev_total, total, anchor_lost=True)
     elif changed:
         # Answered one after the other, pages can only lose rows across the boundary when
@@ -195,7 +206,7 @@ def decide(state: WalkState, answer: Answer, seen: Container[Any]) -> Decision:
 
     fresh = fresh_indices(ids, start, seen) if start < count else ()
     handed = count - start if fresh is None else len(fresh)
-    skipped += count - start - handed
+    skipped += max(0, count - start - handed - passed)
     stale = state.stale + 1 if count and not handed else 0
     if stale >= MAX_STALE_PAGES:
         return _refuse(
@@ -216,6 +227,7 @@ def decide(state: WalkState, answer: Answer, seen: Container[Any]) -> Decision:
         0,
         stale,
         blind,
+        False,
     )
     return Decision(
         new_state,

@@ -152,6 +152,7 @@ class AsyncPaginator(Generic[T]):
             True,
             self._resumed,
             pos.offset if self._resumed else 0,
+            seeded=len(self._window) > 0,
         )
         # The segment being handed out, to normalise checkpoints taken after its last row
         # into "start of the next page" and to leave its unpassed ids out of the window.
