@@ -130,7 +130,10 @@ class Resource:
             # Through the converter with the response, so a bad block keeps status and body.
             else structure(raw, Pagination, status=env.status, body=env.body, headers=env.headers)
         )
-        return PageResult(Page(items, pagination), env.attempts, env.throttled)
+        # A page that needed a retry met a struggling server (429, 503, 5xx, a dropped
+        # connection): fewer requests in flight help it more than more do.
+        throttled = env.throttled or env.attempts > 1
+        return PageResult(Page(items, pagination), env.attempts, throttled)
 
 
 def _structure_data(env: Envelope, cls: type[T]) -> T:
