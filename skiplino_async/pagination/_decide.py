@@ -10,9 +10,7 @@ new state; or a :class:`Violation` when the answer proves the server is not pagi
 from __future__ import annotations
 
 from collections.abc import Container, Sequence
-from typing import Any, Final, Literal
-
-import attrs
+from typing import Any, Final, Literal, NamedTuple
 
 from ._drift import DriftEvent
 
@@ -35,16 +33,14 @@ MAX_STALE_PAGES: Final = 3
 ViolationKind = Literal["over_limit", "past_end", "stale", "no_end"]
 
 
-@attrs.frozen
-class Violation:
+class Violation(NamedTuple):
     """What the server did that no paginated list can do; the walk raises it."""
 
     kind: ViolationKind
     message: str
 
 
-@attrs.frozen
-class Answer:
+class Answer(NamedTuple):
     """One page answer as the decision sees it: the page asked for, row ids, the block."""
 
     number: int
@@ -54,8 +50,7 @@ class Answer:
     has_next: bool | None = None
 
 
-@attrs.frozen
-class WalkState:
+class WalkState(NamedTuple):
     """Where a walk stands between two page answers."""
 
     limit: int
@@ -80,8 +75,7 @@ class WalkState:
     seeded: bool = False
 
 
-@attrs.frozen
-class Decision:
+class Decision(NamedTuple):
     """What to do with one answer. ``error`` set: raise it, hand out nothing of the page."""
 
     state: WalkState

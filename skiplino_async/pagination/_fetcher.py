@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Awaitable, Callable
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, NamedTuple, TypeVar
 
 import attrs
 
@@ -27,8 +27,7 @@ ADAPTIVE_MAX: Final = 8
 ADAPTIVE_START: Final = 2
 
 
-@attrs.frozen
-class PageResult(Generic[T]):
+class PageResult(NamedTuple, Generic[T]):
     """One page answer and how it went: the attempts it took and whether any met throttling
     (429, 503 or ``Retry-After``)."""
 
