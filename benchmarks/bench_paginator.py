@@ -6,7 +6,8 @@ Pages are built once in memory and handed out by a fetch that does no I/O, so wh
 is the walk: the decision, the id window, checkpoint bookkeeping and handing out each item,
 with ``async for`` over the items (the export's ``.pages()`` walk is timed too). The floor
 is a bare async generator yielding the same items. ``--profile`` prints where the time goes
-(cProfile, sorted by own time).
+(cProfile, sorted by own time); ``--memory`` the peak memory (tracemalloc) of walks of 100,
+1,000 and 10,000 pages built on demand: it must not grow with the pages.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import cProfile
 import pstats
 import sys
 import time
+import tracemalloc
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -92,11 +94,36 @@ def per_page(coro_factory: Any, pages: list[Page[Row]], rounds: int = 9) -> floa
     return best / len(pages) * 1e6
 
 
+async def peak_during_walk(count: int) -> int:
+    """Peak bytes allocated while walking ``count`` pages built on demand (one at a time)."""
+
+    async def fetch(number: int, limit: int) -> Page[Row]:
+        return Page(
+            [Row(f"{number:07d}{i:025d}") for i in range(LIMIT)],
+            Pagination(count * LIMIT, number, LIMIT, count, number < count, number > 1),
+        )
+
+    paginator = AsyncPaginator(fetch, page=1, limit=LIMIT, key=key)
+    tracemalloc.start()
+    async for _ in paginator:
+        pass
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--pages", type=int, default=2_000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--memory", action="store_true", help="peak memory vs pages walked")
     args = parser.parse_args()
+    if args.memory:
+        print("| pages walked | peak traced KiB |")
+        print("|---|---|")
+        for count in (100, 1_000, 10_000):
+            print(f"| {count:,} | {asyncio.run(peak_during_walk(count)) / 1024:.0f} |")
+        return
     pages = build(args.pages)
     if args.profile:
         profiler = cProfile.Profile()

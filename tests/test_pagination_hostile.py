@@ -226,3 +226,29 @@ def test_a_stable_list_yields_every_id_exactly_once_in_order(
     got, error, _ = run_case(answer, mode, limit=LIMIT)
     assert error is None
     assert got == rows
+
+
+def test_the_errors_of_a_walk_survive_pickling() -> None:
+    import pickle
+
+    from skiplino_async import DriftError, DriftEvent
+    from skiplino_async.pagination import InvalidCheckpointError
+
+    def answer(page: int, count: int) -> bytes:
+        return Reply(tuple(ids_of(10, "pk")), 300, 30, True).body(page, 10)
+
+    _, error, _ = run_case(answer, "items")
+    assert isinstance(error, PaginationError)
+    back = pickle.loads(pickle.dumps(error))
+    assert (type(back), str(back), back.kind, back.page) == (
+        PaginationError,
+        str(error),
+        "stale",
+        error.page,
+    )
+    assert back.checkpoint == error.checkpoint
+    drift = DriftError(DriftEvent(3, 10, 12), {"done": False})
+    again = pickle.loads(pickle.dumps(drift))
+    assert (str(again), again.event, again.checkpoint) == (str(drift), drift.event, {"done": False})
+    invalid = pickle.loads(pickle.dumps(InvalidCheckpointError("offset", "'offset' is bad")))
+    assert (invalid.field, str(invalid)) == ("offset", "invalid checkpoint: 'offset' is bad")
