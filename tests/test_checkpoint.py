@@ -54,7 +54,7 @@ def roundtrip(checkpoint: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("cut", [0, 1, 49, 50, 51, 99, 100, 136])
-@pytest.mark.parametrize("prefetch", [1, 3])
+@pytest.mark.parametrize("prefetch", [1, 3, None])
 async def test_resume_continues_exactly_after_the_last_item(
     client: Skiplino, fake: FakeSkiplino, cut: int, prefetch: int
 ) -> None:
