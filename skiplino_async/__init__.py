@@ -40,7 +40,14 @@ from .models import (
     TicketStatus,
     TicketType,
 )
-from .pagination import AsyncPaginator, DriftError, DriftEvent, PaginatorStats
+from .pagination import (
+    AsyncPaginator,
+    Checkpoint,
+    DriftError,
+    DriftEvent,
+    PaginationError,
+    PaginatorStats,
+)
 
 __all__ = [
     "NOT_GIVEN",
@@ -55,6 +62,7 @@ __all__ = [
     "BranchStatus",
     "BranchTreeGroup",
     "CallOptions",
+    "Checkpoint",
     "ClientUsageError",
     "ConflictError",
     "Customer",
@@ -65,6 +73,7 @@ __all__ = [
     "NotGiven",
     "Page",
     "Pagination",
+    "PaginationError",
     "PaginatorStats",
     "PermissionDeniedError",
     "RawResponse",

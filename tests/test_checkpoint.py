@@ -54,7 +54,7 @@ def roundtrip(checkpoint: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("cut", [0, 1, 49, 50, 51, 99, 100, 136])
-@pytest.mark.parametrize("prefetch", [1, 3])
+@pytest.mark.parametrize("prefetch", [1, 3, None])
 async def test_resume_continues_exactly_after_the_last_item(
     client: Skiplino, fake: FakeSkiplino, cut: int, prefetch: int
 ) -> None:
@@ -177,7 +177,7 @@ async def test_a_page_failing_after_all_retries_carries_the_checkpoint(fake: Fak
     async with Skiplino(
         api_key=fake.secret_key, base_url=fake.url, max_retries=1, retry_policy=FAST_RETRIES
     ) as client:
-        paginator = client.customers.list(limit=20, on_page=fail_page_after_two)
+        paginator = client.customers.list(limit=20, prefetch=1, on_page=fail_page_after_two)
         got: list[str] = []
         with pytest.raises(InternalServerError) as info:
             await collect(paginator, got)

@@ -58,6 +58,7 @@ async def test_inserts_push_rows_onto_later_pages_and_are_dropped(
     drift: list[DriftEvent] = []
     paginator = client500.customers.list(
         limit=50,
+        prefetch=1,
         on_page=at_page({3: insert(state, 7), 5: insert(state, 60)}),  # 60: more than a page
         on_drift=drift.append,
     )
@@ -81,6 +82,7 @@ async def test_deletions_above_the_position_are_recovered(
     drift: list[DriftEvent] = []
     paginator = client500.customers.list(
         limit=50,
+        prefetch=1,
         on_page=at_page({3: delete(state, already_yielded + not_yet)}),
         on_drift=drift.append,
     )
@@ -123,7 +125,7 @@ async def test_mixed_inserts_and_deletes_with_sequential_pages_lose_nothing(
             state.delete_customer(victim)
             deleted.add(victim)
 
-    paginator = client500.customers.list(limit=25, on_page=churn)
+    paginator = client500.customers.list(limit=25, prefetch=1, on_page=churn)
     ids = [c.id async for c in paginator]
     assert len(ids) == len(set(ids))
     # Every customer that lived through the whole walk is there, in list order.

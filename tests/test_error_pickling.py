@@ -46,6 +46,8 @@ def make(cls: type[sk.SkiplinoError]) -> sk.SkiplinoError:
         return cls("bad shape", status_code=200, body=b"{}", headers=HEADERS)
     if issubclass(cls, sk.APIConnectionError):
         return cls("reset", request_sent=True, attempts=3)
+    if cls is sk.PaginationError:
+        return cls("pages loop", "stale", 7, {"version": 2})
     if cls is sk.DriftError:
         return cls(sk.DriftEvent(page=3, previous_total=30, total=31), {"version": 1})
     return cls("something")

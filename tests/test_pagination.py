@@ -7,7 +7,7 @@ the test fail on its assertions instead of hanging it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,6 +20,7 @@ from skiplino_async import (
     Customer,
     Page,
     Pagination,
+    PaginationError,
     Skiplino,
     UnprocessableEntityError,
 )
@@ -59,7 +60,9 @@ async def test_137_customers_limit_10_walks_14_pages_in_server_order(
     assert len(set(ids)) == 137
     assert ids == server_order(fake)
     assert ids[0] == LAYLA_ID  # the newest seed customer heads the list
-    assert list_requests(fake) == [{"page": str(n), "limit": "10"} for n in range(1, 15)]
+    # Requests in flight together may arrive in any order: each page once, none past 14.
+    requests = sorted(list_requests(fake), key=lambda q: int(q["page"]))
+    assert requests == [{"page": str(n), "limit": "10"} for n in range(1, 15)]
 
 
 async def test_pages_walk(client: Skiplino, fake: FakeSkiplino) -> None:
@@ -212,6 +215,19 @@ async def test_insert_during_walk_does_not_repeat_items(
 # --- lying servers ----------------------------------------------------------------------------
 
 
+async def until_error(walk: AsyncIterator[Any]) -> tuple[list[str], PaginationError]:
+    """The ids a walk yields before it ends with :class:`PaginationError` (which it must)."""
+    ids: list[str] = []
+
+    async def run() -> None:
+        async for item in walk:
+            ids.extend([c.id for c in item] if isinstance(item, Page) else [item.id])
+
+    with pytest.raises(PaginationError) as info:
+        await run()
+    return ids, info.value
+
+
 def _customers(prefix: str, n: int) -> list[dict[str, Any]]:
     return [{"_id": f"{prefix}{i:02d}".ljust(32, "0"), "companyId": "cmp"} for i in range(n)]
 
@@ -255,7 +271,7 @@ async def test_has_next_page_with_empty_page_terminates(raw_client: RawClient) -
     requests: list[int] = []
     items = _customers("a", 3)
     client = await raw_client(lying_server(lambda n: items if n == 1 else [], requests))
-    ids = [c.id async for c in client.customers.list(limit=3)]
+    ids = [c.id async for c in client.customers.list(limit=3, prefetch=1)]
     assert ids == [c["_id"] for c in items]
     assert requests == [1, 2]
 
@@ -263,8 +279,8 @@ async def test_has_next_page_with_empty_page_terminates(raw_client: RawClient) -
 async def test_empty_first_page_claiming_more_terminates(raw_client: RawClient) -> None:
     requests: list[int] = []
     client = await raw_client(lying_server(lambda n: [], requests))
-    assert [c async for c in client.customers.list()] == []
-    assert [p async for p in client.customers.list().pages()] == []
+    assert [c async for c in client.customers.list(prefetch=1)] == []
+    assert [p async for p in client.customers.list(prefetch=1).pages()] == []
     assert requests == [1, 1]
 
 
@@ -272,8 +288,9 @@ async def test_same_page_forever_terminates(raw_client: RawClient) -> None:
     requests: list[int] = []
     items = _customers("b", 5)
     client = await raw_client(lying_server(lambda n: items, requests))
-    ids = [c.id async for c in client.customers.list(limit=5)]
+    ids, error = await until_error(aiter(client.customers.list(limit=5, prefetch=1)))
     assert ids == [c["_id"] for c in items]  # each item once
+    assert error.kind == "stale"
     assert len(requests) <= 4
 
 
@@ -281,8 +298,9 @@ async def test_same_page_forever_terminates_pages_walk(raw_client: RawClient) ->
     requests: list[int] = []
     items = _customers("c", 5)
     client = await raw_client(lying_server(lambda n: items, requests))
-    pages = [p async for p in client.customers.list(limit=5).pages()]
-    assert [c.id for p in pages for c in p] == [c["_id"] for c in items]
+    ids, error = await until_error(client.customers.list(limit=5, prefetch=1).pages())
+    assert ids == [c["_id"] for c in items]
+    assert error.kind == "stale"
     assert len(requests) <= 4
 
 
@@ -290,8 +308,9 @@ async def test_two_pages_alternating_forever_terminates(raw_client: RawClient) -
     requests: list[int] = []
     a, b = _customers("d", 4), _customers("e", 4)
     client = await raw_client(lying_server(lambda n: a if n % 2 else b, requests))
-    ids = [c.id async for c in client.customers.list(limit=4)]
+    ids, error = await until_error(aiter(client.customers.list(limit=4, prefetch=1)))
     assert ids == [c["_id"] for c in a + b]
+    assert error.kind == "stale"
     assert len(requests) <= 6
 
 
@@ -305,7 +324,7 @@ async def test_partly_repeating_pages_yield_each_item_once(raw_client: RawClient
         return _customers("f", 10)[n - 1 : n + 2]  # 3 rows, 2 of them already seen
 
     client = await raw_client(lying_server(overlapping, requests))
-    ids = [c.id async for c in client.customers.list(limit=3)]
+    ids = [c.id async for c in client.customers.list(limit=3, prefetch=1)]
     assert ids == [c["_id"] for c in _customers("f", 10)[:7]]
     assert requests == [1, 2, 3, 4, 5, 6]
 
@@ -314,8 +333,9 @@ async def test_long_cycle_of_pages_terminates(raw_client: RawClient) -> None:
     requests: list[int] = []
     cycle = [_customers(f"g{k}", 2) for k in range(6)]
     client = await raw_client(lying_server(lambda n: cycle[(n - 1) % 6], requests))
-    ids = [c.id async for c in client.customers.list(limit=2)]
+    ids, error = await until_error(aiter(client.customers.list(limit=2)))
     assert len(ids) == len(set(ids)) == 12
+    assert error.kind == "stale"
     assert len(requests) < REQUEST_CAP
 
 
@@ -326,8 +346,9 @@ async def test_same_page_forever_from_the_fake_raw_fault(
     fake.faults.raw(
         200, body, headers={"Content-Type": "application/json"}, path="/customers/getAll"
     )
-    ids = [c.id async for c in client.customers.list(limit=10)]
+    ids, error = await until_error(aiter(client.customers.list(limit=10, prefetch=1)))
     assert ids == [c["_id"] for c in _customers("h", 10)]
+    assert error.kind == "stale"
     assert len(list_requests(fake)) <= 4
 
 
@@ -383,7 +404,7 @@ async def test_error_mid_walk_is_raised(raw_client: RawClient) -> None:
     seen: list[Customer] = []
 
     async def walk() -> None:
-        async for customer in client.customers.list(limit=10):
+        async for customer in client.customers.list(limit=10, prefetch=1):
             seen.append(customer)
 
     with pytest.raises(UnprocessableEntityError) as info:

@@ -118,13 +118,13 @@ async def test_prefetch_keeps_k_requests_in_flight_once_total_pages_is_known(
     assert sorted(watch.pages) == list(range(1, 21))
 
 
-async def test_default_prefetch_fetches_the_next_page_while_the_current_one_is_consumed(
+async def test_prefetch_1_fetches_the_next_page_while_the_current_one_is_consumed(
     fake: FakeSkiplino, watch: RequestWatch
 ) -> None:
     async with Skiplino(
         api_key=fake.secret_key, base_url=fake.url, trace_configs=[watch.config]
     ) as client:
-        paginator = client.customers.list(limit=50)  # 137 customers: pages 1-3
+        paginator = client.customers.list(limit=50, prefetch=1)  # 137 customers: pages 1-3
         iterator = aiter(paginator)
         await anext(iterator)
         # The consumer holds one item of page 1: page 2 is already on its way, page 3 not.

@@ -221,7 +221,7 @@ class _Run:
 
     def _commit(self, writer: Writer) -> None:
         self.doc.writer = writer.commit()
-        self.doc.paginator = self.paginator.checkpoint()
+        self.doc.paginator = dict(self.paginator.checkpoint())
         self.doc.stats = self.paginator.stats.as_dict()
         self.doc.save(self.cp_path)
 
@@ -229,7 +229,7 @@ class _Run:
         published = writer.finish()
         doc = self.doc
         doc.writer = None
-        doc.paginator = self.paginator.checkpoint()
+        doc.paginator = dict(self.paginator.checkpoint())
         doc.stats = self.paginator.stats.as_dict()
         doc.done = True
         doc.publish = published.name

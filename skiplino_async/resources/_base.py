@@ -1,18 +1,45 @@
-"""What every resource namespace shares: send a request, structure the ``data``."""
+"""What every resource namespace shares: send a request, structure the ``data``, paginate."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .._converter import structure
-from .._protocol import Envelope
+from .._protocol import Envelope, check_int_range
 from .._transport import Request
 from .._types import CallOptions
+from ..models import Page, Pagination
+from ..pagination import AsyncPaginator, DriftEvent, PageResult, load_checkpoint
 
 if TYPE_CHECKING:
     from .._client import Skiplino
 
 T = TypeVar("T")
+
+__all__ = ["PageOptions", "Resource"]
+
+_PAGING = ("prefetch", "resume_from", "on_page", "on_drift", "strict", "max_items")
+
+
+class PageOptions(CallOptions, Generic[T], total=False):
+    """Keyword options of every paginated call (besides the per-call options).
+
+    ``prefetch``: page requests kept in flight (default adaptive; ``1``: one at a time);
+    ``resume_from``: a ``paginator.checkpoint()`` of an earlier walk of the same call (it
+    restores the call's parameters, ``limit`` included); ``on_page``: called (sync or async)
+    with each raw page as it is taken, in order; ``on_drift``: called with each
+    :class:`~skiplino_async.pagination.DriftEvent`; ``strict``: raise
+    :class:`~skiplino_async.pagination.DriftError` on drift instead; ``max_items``: stop
+    after this many items.
+    """
+
+    prefetch: int | None
+    resume_from: Mapping[str, Any] | None
+    on_page: Callable[[Page[T]], object] | None
+    on_drift: Callable[[DriftEvent], object] | None
+    strict: bool
+    max_items: int | None
 
 
 class Resource:
@@ -30,6 +57,90 @@ class Resource:
         env = await self._client._send(request, options)
         return _structure_data(env, cls)
 
+    def _paginate(
+        self,
+        operation: str,
+        path: str,
+        item: type[T],
+        key: Callable[[T], Any],
+        *,
+        limit: int,
+        default_limit: int,
+        max_limit: int,
+        page: int,
+        options: PageOptions[T],
+        params: Mapping[str, str | None] | None = None,
+        query: Callable[[Mapping[str, str | None]], Mapping[str, str | int]] | None = None,
+        secret_only: bool = False,
+    ) -> AsyncPaginator[T]:
+        """The paginator of one list operation: ``GET path?page=&limit=`` plus ``query``.
+
+        ``params`` are the operation's own arguments (``None``: not given); a checkpoint in
+        ``options["resume_from"]`` restores them and ``limit`` (an explicit different value is
+        an error). ``query(params)`` turns them into query parameters, checked at once.
+        """
+        rest: dict[str, Any] = dict(options)
+        paging = {name: rest.pop(name) for name in _PAGING if name in rest}
+        call = cast(CallOptions, rest)
+        given = dict(params or {})
+        resume_from = paging.get("resume_from")
+        if resume_from is not None:
+            recorded = load_checkpoint(resume_from, operation)["params"]
+            limit = _resumed(limit, default_limit, recorded.get("limit"), "limit")
+            for name, value in given.items():
+                given[name] = _resumed(value, None, recorded.get(name), name)
+            if page != 1:
+                raise ValueError("page cannot be combined with resume_from")
+        extra = dict(query(given)) if query is not None else {}
+        check_int_range(limit, "limit", 1, max_limit)
+        check_int_range(page, "page", 1)
+        limiter = self._client._transport._limiter
+        rows: Any = list[item]  # type: ignore[valid-type]
+
+        async def fetch(page_no: int, size: int) -> PageResult[T]:
+            request = Request(
+                "GET",
+                path,
+                params={**extra, "page": page_no, "limit": size},
+                secret_only=secret_only,
+            )
+            return await self._page(request, rows, call)
+
+        recorded_params: dict[str, str | int] = {"limit": limit}
+        recorded_params.update({k: v for k, v in given.items() if v is not None})
+        return AsyncPaginator(
+            fetch,
+            page=page,
+            limit=limit,
+            key=key,
+            operation=operation,
+            params=recorded_params,
+            rate_limit=limiter.rate if limiter is not None else None,
+            **paging,
+        )
+
+    async def _page(self, request: Request, cls: Any, call: CallOptions) -> PageResult[Any]:
+        """One page, the attempts it took and whether any met throttling (for the paginator)."""
+        env = await self._send(request, call)
+        items = _structure_data(env, cls)
+        raw = env.pagination
+        pagination = (
+            Pagination()
+            if raw is None
+            # Through the converter with the response, so a bad block keeps status and body.
+            else structure(raw, Pagination, status=env.status, body=env.body, headers=env.headers)
+        )
+        # A page that needed a retry met a struggling server (429, 503, 5xx, a dropped
+        # connection): fewer requests in flight help it more than more do.
+        return PageResult(Page(items, pagination), env.attempts, throttled=env.attempts > 1)
+
 
 def _structure_data(env: Envelope, cls: type[T]) -> T:
     return structure(env.data, cls, status=env.status, body=env.body, headers=env.headers)
+
+
+def _resumed(given: Any, default: Any, recorded: Any, name: str) -> Any:
+    """The checkpoint's value of a parameter; an explicit different value is an error."""
+    if given != default and given != recorded:
+        raise ValueError(f"{name}={given!r} conflicts with the checkpoint's {name}={recorded!r}")
+    return recorded

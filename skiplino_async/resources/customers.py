@@ -6,17 +6,14 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Unpack
 
-from .._converter import structure
-from .._protocol import at_least_one, check_int_range, require_str
+from .._protocol import at_least_one, require_str
 from .._transport import Request
 from .._types import NOT_GIVEN, CallOptions, NotGiven
 from ..errors import UnprocessableEntityError
-from ..models import Customer, Page, Pagination, Ticket
-from ..pagination import AsyncPaginator, DriftEvent, resume_params
-from ._base import Resource, _structure_data
+from ..models import Customer, Ticket
+from ..pagination import AsyncPaginator
+from ._base import PageOptions, Resource
 
-_Customers = list[Customer]
-_Tickets = list[Ticket]
 _TAKEN: Final = "already taken"
 _GONE: Final = "does not exist"
 
@@ -104,65 +101,20 @@ class Customers(Resource):
             return await self.get(external_id=external_id, **call)
 
     def list(
-        self,
-        *,
-        limit: int = 100,
-        page: int = 1,
-        prefetch: int = 1,
-        resume_from: Mapping[str, Any] | None = None,
-        on_page: Callable[[Page[Customer]], object] | None = None,
-        on_drift: Callable[[DriftEvent], object] | None = None,
-        strict: bool = False,
-        max_items: int | None = None,
-        **call: Unpack[CallOptions],
+        self, *, limit: int = 100, page: int = 1, **options: Unpack[PageOptions[Customer]]
     ) -> AsyncPaginator[Customer]:
         """``GET /customers/getAll``, newest first. ``limit`` is 1-100.
 
         Returns at once: ``async for`` walks every customer across pages, ``await`` gives the
-        one page, ``.pages()`` walks pages.
-
-        Args:
-            prefetch: page requests kept in flight once the first page tells ``totalPages``
-                (``1``: only the next page, while the current one is consumed).
-            resume_from: a ``paginator.checkpoint()`` of an earlier ``customers.list`` walk;
-                it restores ``limit`` and continues right after the last customer yielded.
-            on_page: called (sync or async) with each raw page as it is taken, in order.
-            on_drift: called with a :class:`~skiplino_async.pagination.DriftEvent` whenever
-                ``total`` changes between pages (customers added or deleted meanwhile).
-            strict: raise :class:`~skiplino_async.pagination.DriftError` on drift instead.
-            max_items: stop after this many customers.
+        one page, ``.pages()`` walks pages. Takes the paginated-call options (``prefetch``,
+        ``resume_from``, ``on_page``, ``on_drift``, ``strict``, ``max_items``: see
+        :class:`~skiplino_async.resources._base.PageOptions`) and the per-call options.
         """
-        if resume_from is not None:
-            params = resume_params(resume_from, "customers.list")
-            limit = _resumed(limit, 100, params.get("limit"), "limit")
-            if page != 1:
-                raise ValueError("page cannot be combined with resume_from")
-        check_int_range(limit, "limit", 1, 100)
-        check_int_range(page, "page", 1)
-
-        async def fetch(page_no: int, size: int) -> tuple[Page[Customer], int]:
-            request = Request(
-                "GET",
-                "/customers/getAll",
-                params={"page": page_no, "limit": size},
-                secret_only=True,
-            )
-            return await self._page(request, _Customers, call)
-
-        return AsyncPaginator(
-            fetch,
-            page=page,
-            limit=limit,
-            key=_customer_key,
-            operation="customers.list",
-            params={"limit": limit},
-            prefetch=prefetch,
-            resume_from=resume_from,
-            on_page=on_page,
-            on_drift=on_drift,
-            strict=strict,
-            max_items=max_items,
-        )
+        return self._paginate(
+            "customers.list", "/customers/getAll", Customer, _customer_key,
+            limit=limit, default_limit=100, max_limit=100, page=page, options=options,
+            secret_only=True,
+        )  # fmt: skip
 
     async def get(
         self,
@@ -236,67 +188,19 @@ class Customers(Resource):
         external_id: str | None = None,
         limit: int = 10,
         page: int = 1,
-        prefetch: int = 1,
-        resume_from: Mapping[str, Any] | None = None,
-        on_page: Callable[[Page[Ticket]], object] | None = None,
-        on_drift: Callable[[DriftEvent], object] | None = None,
-        strict: bool = False,
-        max_items: int | None = None,
-        **call: Unpack[CallOptions],
+        **options: Unpack[PageOptions[Ticket]],
     ) -> AsyncPaginator[Ticket]:
         """``GET /customers/tickets``: a customer's tickets, newest first. ``limit`` is 1-10.
 
         Public or secret key. Same paginator and options as :meth:`list`; a checkpoint
         passed as ``resume_from`` also restores the customer (``id`` or ``external_id``).
         """
-        if resume_from is not None:
-            params = resume_params(resume_from, "customers.tickets")
-            id = _resumed(id, None, params.get("id"), "id")
-            external_id = _resumed(external_id, None, params.get("external_id"), "external_id")
-            limit = _resumed(limit, 10, params.get("limit"), "limit")
-            if page != 1:
-                raise ValueError("page cannot be combined with resume_from")
-        locator = _locator(id, external_id)
-        check_int_range(limit, "limit", 1, 10)
-        check_int_range(page, "page", 1)
-
-        async def fetch(page_no: int, size: int) -> tuple[Page[Ticket], int]:
-            params: dict[str, str | int] = {**locator, "page": page_no, "limit": size}
-            request = Request("GET", "/customers/tickets", params=params)
-            return await self._page(request, _Tickets, call)
-
-        recorded: dict[str, Any] = {"limit": limit}
-        if "id" in locator:
-            recorded["id"] = locator["id"]
-        else:
-            recorded["external_id"] = locator["externalId"]
-        return AsyncPaginator(
-            fetch,
-            page=page,
-            limit=limit,
-            key=_ticket_key,
-            operation="customers.tickets",
-            params=recorded,
-            prefetch=prefetch,
-            resume_from=resume_from,
-            on_page=on_page,
-            on_drift=on_drift,
-            strict=strict,
-            max_items=max_items,
-        )
-
-    async def _page(self, request: Request, cls: Any, call: CallOptions) -> tuple[Page[Any], int]:
-        """One page and the attempts it took (the paginator counts the retries)."""
-        env = await self._send(request, call)
-        items = _structure_data(env, cls)
-        raw = env.pagination
-        pagination = (
-            Pagination()
-            if raw is None
-            # Through the converter with the response, so a bad block keeps status and body.
-            else structure(raw, Pagination, status=env.status, body=env.body, headers=env.headers)
-        )
-        return Page(items, pagination), env.attempts
+        return self._paginate(
+            "customers.tickets", "/customers/tickets", Ticket, _ticket_key,
+            limit=limit, default_limit=10, max_limit=10, page=page, options=options,
+            params={"id": id, "external_id": external_id},
+            query=lambda given: _locator(given["id"], given["external_id"]),
+        )  # fmt: skip
 
 
 def _fields(**values: str | None) -> dict[str, Any]:
@@ -326,13 +230,6 @@ def _locator(id: str | None, external_id: str | None) -> dict[str, str | int]:
     assert external_id is not None
     require_str(external_id, "external_id")
     return {"externalId": external_id}
-
-
-def _resumed(given: Any, default: Any, recorded: Any, name: str) -> Any:
-    """The checkpoint's value of a parameter; an explicit different value is an error."""
-    if given != default and given != recorded:
-        raise ValueError(f"{name}={given!r} conflicts with the checkpoint's {name}={recorded!r}")
-    return recorded
 
 
 def _says(exc: UnprocessableEntityError, field: str, phrase: str) -> bool:

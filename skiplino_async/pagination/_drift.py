@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from .errors import SkiplinoError
+from ..errors import SkiplinoError
 
 __all__ = ["DriftError", "DriftEvent"]
 
@@ -53,3 +53,6 @@ class DriftError(SkiplinoError):
         )
         self.event = event
         self.checkpoint = checkpoint
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.checkpoint))

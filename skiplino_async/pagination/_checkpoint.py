@@ -1,0 +1,315 @@
+"""The paginator's checkpoint: the position a walk has reached, and the dict it is saved as.
+
+A checkpoint is a JSON-serialisable dict, typed as :class:`Checkpoint` (version 2). A list
+call's ``resume_from=`` takes it back after :func:`load_checkpoint` has checked every field:
+a corrupted or hand-edited checkpoint is an :class:`InvalidCheckpointError` (a
+``ValueError``) naming the bad field, never a traceback from deep inside the walk.
+
+Version 2 adds ``recent_ids``, the ids of the last rows handed out (the id window), so a
+resumed walk drops the same duplicates the uninterrupted walk would have. Version-1
+checkpoints still load (with an empty window).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterator, Mapping
+from typing import Any, Final, TypedDict
+
+import attrs
+
+from ..errors import SkiplinoError
+from ._stats import PaginatorStats
+
+__all__ = [
+    "CHECKPOINT_VERSION",
+    "MAX_RECENT_IDS",
+    "Checkpoint",
+    "CheckpointStats",
+    "InvalidCheckpointError",
+    "Position",
+    "attach_checkpoint",
+    "checkpoint_dict",
+    "load_checkpoint",
+    "resume_position",
+]
+
+#: Version of the checkpoint format written by :meth:`AsyncPaginator.checkpoint`.
+CHECKPOINT_VERSION: Final = 2
+#: Versions :func:`load_checkpoint` reads.
+READABLE_VERSIONS: Final = (1, 2)
+#: A checkpoint carrying more recent ids than this was not written by this SDK.
+MAX_RECENT_IDS: Final = 100_000
+
+ItemId = str | int
+_COUNTERS: Final = ("pages_fetched", "duplicates_dropped", "drift_events", "retries")
+
+
+class CheckpointStats(TypedDict):
+    """The counters a checkpoint carries over to the resumed walk."""
+
+    pages_fetched: int
+    duplicates_dropped: int
+    drift_events: int
+    retries: int
+
+
+class Checkpoint(TypedDict):
+    """``paginator.checkpoint()``: the position after the last item yielded (version 2).
+
+    ``next_page`` is the page the resumed walk requests first, ``offset`` the rows of it
+    already passed, ``last_id`` the id of the last row passed (the resume anchor);
+    ``recent_ids`` the ids of the last rows handed out, oldest first (de-duplication goes on
+    across the resume); ``total_first``/``total_last`` the totals seen.
+    """
+
+    version: int
+    operation: str
+    params: dict[str, ItemId]
+    page_size: int
+    next_page: int
+    offset: int
+    last_id: ItemId | None
+    items_yielded: int
+    total_first: int | None
+    total_last: int | None
+    done: bool
+    stats: CheckpointStats
+    recent_ids: list[ItemId]
+
+
+class InvalidCheckpointError(ValueError):
+    """A ``resume_from=`` value that is not a usable checkpoint; ``field`` names the culprit."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"invalid checkpoint: {message}")
+        self.field = field
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.field, str(self)))
+
+
+def _rebuild(field: str, text: str) -> InvalidCheckpointError:
+    exc = InvalidCheckpointError(field, "")
+    exc.args = (text,)
+    return exc
+
+
+@attrs.define
+class Position:
+    """Where the walk stands: ``offset`` rows of page ``page`` passed, the last one ``last_id``."""
+
+    page: int
+    offset: int = 0
+    last_id: Any = None
+    #: ``pagination.total`` of the answer the position was read from.
+    total: int | None = None
+    done: bool = False
+    #: While the rows of a clean page are handed out, the iterator over them (from
+    #: ``offset`` on) and the page's ids: the walk then stores nothing per row and
+    #: :meth:`settle` reads ``offset``/``last_id`` off the iterator when they are needed.
+    rows: Iterator[Any] | None = None
+    ids: list[Any] = attrs.field(factory=list)
+
+    def settle(self) -> None:
+        """Bring ``offset`` and ``last_id`` up to the rows the live iterator has handed out."""
+        rows = self.rows
+        if rows is None:
+            return
+        # A list iterator knows how many rows it has left: the row it handed out last (the
+        # one the caller may hold) counts as passed, as it would with per-row bookkeeping.
+        offset = len(self.ids) - operator.length_hint(rows)
+        if offset > self.offset:
+            self.offset = offset
+            self.last_id = self.ids[offset - 1]
+
+
+def checkpoint_dict(
+    *,
+    operation: str,
+    params: Mapping[str, ItemId],
+    page_size: int,
+    pos: Position,
+    next_page: int,
+    offset: int,
+    done: bool,
+    stats: PaginatorStats,
+    recent_ids: list[ItemId],
+) -> Checkpoint:
+    """The checkpoint of a walk at ``pos``, resuming at row ``offset`` of ``next_page``."""
+    return {
+        "version": CHECKPOINT_VERSION,
+        "operation": operation,
+        "params": dict(params),
+        "page_size": page_size,
+        "next_page": next_page,
+        "offset": offset,
+        "last_id": pos.last_id,
+        "items_yielded": stats.items_yielded,
+        "total_first": stats.first_total,
+        "total_last": pos.total,
+        "done": done,
+        "stats": {
+            "pages_fetched": stats.pages_fetched,
+            "duplicates_dropped": stats.duplicates_dropped,
+            "drift_events": stats.drift_events,
+            "retries": stats.retries,
+        },
+        "recent_ids": recent_ids,
+    }
+
+
+def load_checkpoint(data: object, operation: str) -> Checkpoint:
+    """Check a ``resume_from=`` value field by field and return it as a :class:`Checkpoint`.
+
+    Raises :class:`InvalidCheckpointError` (a ``ValueError``) naming the first bad field.
+    """
+    if not isinstance(data, Mapping):
+        raise InvalidCheckpointError(
+            "checkpoint",
+            f"resume_from must be a dict from paginator.checkpoint(), got {_kind(data)}",
+        )
+    version = data.get("version")
+    if not _is_int(version) or version not in READABLE_VERSIONS:
+        raise InvalidCheckpointError(
+            "version",
+            f"unsupported checkpoint version {version!r} (this SDK reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))})",
+        )
+    found = data.get("operation")
+    if found != operation:
+        raise InvalidCheckpointError(
+            "operation", f"'operation': this checkpoint is for {found!r}, not {operation!r}"
+        )
+    page_size = _int(data, "page_size", low=1)
+    next_page = _int(data, "next_page", low=1)
+    offset = _int(data, "offset", low=0)
+    if offset > page_size:
+        raise InvalidCheckpointError(
+            "offset", f"'offset' must be at most 'page_size' ({page_size}), got {offset!r}"
+        )
+    items_yielded = _int(data, "items_yielded", low=0)
+    params = data.get("params")
+    if not isinstance(params, Mapping):
+        raise InvalidCheckpointError("params", f"'params' must be a mapping, got {_kind(params)}")
+    clean: dict[str, ItemId] = {}
+    for name, value in params.items():
+        if not isinstance(name, str) or not (isinstance(value, str) or _is_int(value)):
+            raise InvalidCheckpointError(
+                f"params.{name}", f"'params.{name}' must be a string or an int, got {value!r}"
+            )
+        clean[name] = value
+    if clean.get("limit") != page_size:
+        raise InvalidCheckpointError(
+            "params.limit",
+            f"'params.limit' ({clean.get('limit')!r}) and 'page_size' ({page_size}) disagree",
+        )
+    last_id = data.get("last_id")
+    if last_id is not None and not _is_id(last_id):
+        raise InvalidCheckpointError(
+            "last_id", f"'last_id' must be a string id or null, got {last_id!r}"
+        )
+    totals = [_optional_int(data, name) for name in ("total_first", "total_last")]
+    done = data.get("done")
+    if not isinstance(done, bool):
+        raise InvalidCheckpointError("done", f"'done' must be true or false, got {done!r}")
+    saved = data.get("stats", {})
+    if not isinstance(saved, Mapping):
+        raise InvalidCheckpointError("stats", f"'stats' must be a mapping, got {_kind(saved)}")
+    counters = {name: _int(saved, name, low=0, where="stats.", default=0) for name in _COUNTERS}
+    recent: object = data.get("recent_ids", []) if version >= 2 else []
+    if not isinstance(recent, list) or len(recent) > MAX_RECENT_IDS:
+        raise InvalidCheckpointError(
+            "recent_ids",
+            f"'recent_ids' must be a list of at most {MAX_RECENT_IDS} ids, got {_kind(recent)}",
+        )
+    for item_id in recent:
+        if not _is_id(item_id):
+            raise InvalidCheckpointError(
+                "recent_ids", f"'recent_ids' must hold string ids, found {item_id!r}"
+            )
+    return {
+        "version": CHECKPOINT_VERSION,
+        "operation": operation,
+        "params": clean,
+        "page_size": page_size,
+        "next_page": next_page,
+        "offset": offset,
+        "last_id": last_id,
+        "items_yielded": items_yielded,
+        "total_first": totals[0],
+        "total_last": totals[1],
+        "done": done,
+        "stats": {
+            "pages_fetched": counters["pages_fetched"],
+            "duplicates_dropped": counters["duplicates_dropped"],
+            "drift_events": counters["drift_events"],
+            "retries": counters["retries"],
+        },
+        "recent_ids": list(recent),
+    }
+
+
+def resume_position(checkpoint: Checkpoint, stats: PaginatorStats) -> Position:
+    """The position a checkpoint (from :func:`load_checkpoint`) records.
+
+    ``stats`` takes the counters the checkpoint carries over from the walk(s) before it.
+    """
+    saved = checkpoint["stats"]
+    stats.items_yielded = checkpoint["items_yielded"]
+    stats.items_resumed = checkpoint["items_yielded"]
+    stats.first_total = checkpoint["total_first"]
+    stats.total = checkpoint["total_last"]
+    stats.pages_fetched = saved["pages_fetched"]
+    stats.duplicates_dropped = saved["duplicates_dropped"]
+    stats.drift_events = saved["drift_events"]
+    stats.retries = saved["retries"]
+    return Position(
+        page=checkpoint["next_page"],
+        offset=checkpoint["offset"],
+        last_id=checkpoint["last_id"],
+        total=checkpoint["total_last"],
+        done=checkpoint["done"],
+    )
+
+
+def attach_checkpoint(exc: BaseException, checkpoint: Checkpoint) -> None:
+    """Set ``exc.checkpoint`` (the position to resume from) on an SDK error."""
+    if isinstance(exc, SkiplinoError):
+        exc.checkpoint = dict(checkpoint)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) or _is_int(value)
+
+
+def _int(
+    data: Mapping[str, Any],
+    name: str,
+    *,
+    low: int,
+    where: str = "",
+    default: int | None = None,
+) -> int:
+    value = data.get(name, default)
+    if not _is_int(value) or value < low:
+        raise InvalidCheckpointError(
+            f"{where}{name}", f"'{where}{name}' must be an int >= {low}, got {value!r}"
+        )
+    result: int = value
+    return result
+
+
+def _optional_int(data: Mapping[str, Any], name: str) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    return _int(data, name, low=0)
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__

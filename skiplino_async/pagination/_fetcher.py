@@ -1,0 +1,179 @@
+"""The page fetcher: which page requests are in flight, and how many.
+
+It starts requests ahead of the walk, hands their answers over in the order the walk asks
+for them, and cancels (and waits for) what the walk no longer needs. The number of
+requests kept in flight is fixed (``prefetch=k``; ``1``: one request at a time) or adaptive
+(the default, see :class:`Width`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, Generic, NamedTuple, TypeVar
+
+import attrs
+
+from ..models import Page
+
+__all__ = ["ADAPTIVE_MAX", "Fetch", "FetchResult", "PageFetcher", "PageResult", "Width"]
+
+T = TypeVar("T")
+
+#: The widest an adaptive walk goes (requests in flight).
+ADAPTIVE_MAX: Final = 8
+#: Where an adaptive walk starts.
+ADAPTIVE_START: Final = 2
+
+
+class PageResult(NamedTuple, Generic[T]):
+    """One page answer and how it went: the attempts it took and whether any met throttling
+    (429, 503 or ``Retry-After``)."""
+
+    page: Page[T]
+    attempts: int = 1
+    throttled: bool = False
+
+
+#: What a page fetch returns: a :class:`PageResult`, or (older form) a page or
+#: ``(page, attempts)``.
+FetchResult = PageResult[T] | Page[T] | tuple[Page[T], int]
+Fetch = Callable[[int, int], Awaitable[FetchResult[T]]]
+
+
+@attrs.define
+class Width:
+    """How many page requests to keep in flight.
+
+    Fixed (``low == high``) or adaptive: start at ``ADAPTIVE_START``, widen by one each time
+    the walk had to wait for a page (the walk is latency-bound: more requests in flight
+    help), halve at once on a throttled answer, never above ``high`` (nor the client's
+    requests-per-second limit, applied by the caller through ``high``).
+    """
+
+    current: int
+    low: int
+    high: int
+
+    @classmethod
+    def fixed(cls, k: int) -> Width:
+        return cls(k, k, k)
+
+    @classmethod
+    def adaptive(cls, high: int = ADAPTIVE_MAX) -> Width:
+        high = max(1, high)
+        return cls(min(ADAPTIVE_START, high), 1, high)
+
+    def waited(self) -> None:
+        if self.current < self.high:
+            self.current += 1
+
+    def throttled(self) -> None:
+        self.current = max(self.low, self.current // 2)
+
+
+def _normalise(result: FetchResult[T]) -> PageResult[T]:
+    if isinstance(result, PageResult):
+        return result
+    if isinstance(result, tuple):
+        return PageResult(result[0], result[1])
+    return PageResult(result)
+
+
+class PageFetcher(Generic[T]):
+    """Page requests in flight for one walk."""
+
+    def __init__(self, fetch: Fetch[T], limit: int, width: Width) -> None:
+        self._fetch = fetch
+        self._limit = limit
+        self.width = width
+        self._inflight: dict[int, asyncio.Task[PageResult[T]]] = {}
+        # Cancelled requests not finished yet: the walk waits for them before it ends.
+        self._draining: set[asyncio.Task[PageResult[T]]] = set()
+        #: The most requests that were in flight at once.
+        self.max_in_flight = 0
+
+    async def fetch(self, number: int) -> PageResult[T]:
+        """Fetch one page now, outside the requests in flight."""
+        return _normalise(await self._fetch(number, self._limit))
+
+    def schedule(self, number: int) -> bool:
+        """Start the request for page ``number`` unless it is in flight; whether it started."""
+        if number in self._inflight:
+            return False
+        task = asyncio.get_running_loop().create_task(
+            self.fetch(number), name=f"skiplino page {number}"
+        )
+        # A request that fails after the walk stopped is not an unretrieved exception.
+        task.add_done_callback(_consume_exception)
+        self._inflight[number] = task
+        self.max_in_flight = max(self.max_in_flight, len(self._inflight))
+        return True
+
+    async def take(self, number: int) -> PageResult[T]:
+        """The answer for page ``number`` (requested now if it is not in flight)."""
+        self.schedule(number)
+        task = self._inflight[number]
+        waited = not task.done()
+        try:
+            result = await task
+        finally:
+            if self._inflight.get(number) is task:
+                del self._inflight[number]
+            self._drain(task)  # only does something when we were cancelled while waiting
+        if result.throttled:
+            self.width.throttled()
+        elif waited:
+            self.width.waited()
+        return result
+
+    def plan(self, number: int, nxt: int, last_page: int | None, budget_rows: int | None) -> bool:
+        """Keep requests in flight for the pages after ``number``, never past the end.
+
+        ``last_page`` is what ``totalPages`` says exists (``None``: only ``nxt`` is known to
+        be wanted); ``budget_rows`` the rows still wanted (``max_items``). Returns whether a
+        request was added.
+        """
+        width = self.width.current
+        last = nxt
+        if width > 1 and last_page is not None:
+            last = max(nxt, last_page)
+        last = min(last, number + width)
+        if budget_rows is not None:
+            # No request for pages the remaining item budget cannot reach (a page short of
+            # items after de-duplication is still fetched on demand).
+            last = min(last, number + max(0, math.ceil(budget_rows / self._limit)))
+        added = False
+        for later in range(nxt, last + 1):
+            if len(self._inflight) >= width:
+                break
+            added = self.schedule(later) or added
+        return added
+
+    def drop_after(self, number: int) -> None:
+        """Cancel the requests for pages after ``number``."""
+        for later in [n for n in self._inflight if n > number]:
+            self._drain(self._inflight.pop(later))
+
+    def cancel(self) -> None:
+        """Cancel every request in flight (they finish in the background; see :meth:`wait`)."""
+        tasks, self._inflight = self._inflight, {}
+        for task in tasks.values():
+            self._drain(task)
+
+    async def wait(self) -> None:
+        """Wait for the cancelled requests to land, so none outlives the walk."""
+        if self._draining:
+            await asyncio.wait(set(self._draining))
+
+    def _drain(self, task: asyncio.Task[Any]) -> None:
+        if not task.done():
+            task.cancel()
+            self._draining.add(task)
+            task.add_done_callback(self._draining.discard)
+
+
+def _consume_exception(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()

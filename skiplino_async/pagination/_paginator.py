@@ -1,0 +1,514 @@
+"""The walk: :class:`AsyncPaginator` ties the fetcher, the id window and the decision together."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from bisect import bisect_left
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Mapping
+from contextlib import aclosing
+from typing import Any, Generic, NamedTuple, TypeVar
+
+import attrs
+
+from ..errors import SkiplinoError
+from ..models import Page
+from ._checkpoint import (
+    Checkpoint,
+    ItemId,
+    Position,
+    attach_checkpoint,
+    checkpoint_dict,
+    load_checkpoint,
+    resume_position,
+)
+from ._decide import Answer, Decision, WalkState, decide, fresh_indices, recovered_start
+from ._drift import DriftError, DriftEvent
+from ._errors import PaginationError
+from ._fetcher import ADAPTIVE_MAX, Fetch, PageFetcher, PageResult, Width
+from ._stats import PaginatorStats
+from ._window import IdWindow, window_rows
+
+__all__ = ["AsyncPaginator"]
+
+T = TypeVar("T")
+
+
+class _Segment(NamedTuple, Generic[T]):
+    """Rows of one page answer to hand out, in order; ``next`` follows it."""
+
+    number: int
+    page: Page[T]
+    start: int
+    #: Indices (from ``start``) to hand out; ``None``: every row from ``start``.
+    fresh: Any
+    next: int | None
+    #: ``key(item)`` of every row of the page, computed once.
+    ids: list[Any]
+
+
+class AsyncPaginator(Generic[T]):
+    """A single-pass walk over a paginated list.
+
+    Iteration follows ``pagination.hasNextPage`` (then ``totalPages``, then "the page was
+    full") and ends on an empty page. Page requests are kept in flight ahead of the walk:
+    by default adaptively (two at first, one more each time the walk had to wait for a page,
+    half as many at once after a throttled answer, at most 8 and never more than the
+    client's ``rate_limit`` per second, never past what ``totalPages`` says exists);
+    ``prefetch=k`` keeps up to ``k`` (``1``: one request at a time, each sent once the
+    previous one was answered). Items still come in page order and at most about
+    ``prefetch + 1`` pages are held in memory. Leaving the loop (``break``, an exception,
+    cancellation) cancels the requests in flight at once.
+
+    No id is yielded twice within the id window, every walk ends, and a server that
+    provably does not paginate ends the walk with :class:`PaginationError`; drift (``total``
+    changing between pages) is counted and reported to ``on_drift`` (or raised as
+    :class:`DriftError` with ``strict=True``); see :mod:`skiplino_async.pagination` for
+    exactly what can and cannot be guaranteed.
+
+    :meth:`checkpoint` returns the position after the last item yielded; the list call's
+    ``resume_from=`` continues from it. A page that still fails after the retries raises its
+    :class:`~skiplino_async.SkiplinoError` with ``exc.checkpoint`` set to that position.
+
+    Args:
+        fetch: ``fetch(page, limit)`` returning a :class:`PageResult` (or a :class:`Page`,
+            or ``(page, attempts)``).
+        page: the first page (ignored when resuming).
+        limit: the page size.
+        key: the id of an item, for de-duplication and resume anchors.
+        operation: the operation name recorded in checkpoints (``"customers.list"``).
+        params: the operation parameters recorded in checkpoints (``limit`` included).
+        prefetch: page requests kept in flight (>= 1), or ``None`` for adaptive.
+        rate_limit: the client's requests per second, if limited (caps adaptive prefetch).
+        resume_from: a checkpoint of the same operation to continue from.
+        on_page: called with each page's raw :class:`Page` (sync or async) as it is taken,
+            in page order, before its items are yielded.
+        on_drift: called with each :class:`DriftEvent` (sync or async).
+        strict: raise :class:`DriftError` at the first drift event instead of going on.
+        max_items: stop after yielding this many items (in this pass).
+    """
+
+    def __init__(
+        self,
+        fetch: Fetch[T],
+        *,
+        page: int,
+        limit: int,
+        key: Callable[[T], Any],
+        operation: str = "",
+        params: Mapping[str, ItemId] | None = None,
+        prefetch: int | None = None,
+        rate_limit: float | None = None,
+        resume_from: Mapping[str, Any] | None = None,
+        on_page: Callable[[Page[T]], object] | None = None,
+        on_drift: Callable[[DriftEvent], object] | None = None,
+        strict: bool = False,
+        max_items: int | None = None,
+    ) -> None:
+        if prefetch is not None and (
+            isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 1
+        ):
+            raise ValueError(f"prefetch must be an int >= 1 or None, got {prefetch!r}")
+        if max_items is not None and (
+            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
+        ):
+            raise ValueError(f"max_items must be an int >= 0 or None, got {max_items!r}")
+        if prefetch is None:
+            high = ADAPTIVE_MAX
+            if rate_limit is not None:
+                # More requests in flight than may start per second only queue in the limiter.
+                high = max(1, min(high, int(rate_limit)))
+            width = Width.adaptive(high)
+        else:
+            width = Width.fixed(prefetch)
+        self._fetcher: PageFetcher[T] = PageFetcher(fetch, limit, width)
+        self._limit = limit
+        self._key = key
+        self._operation = operation
+        self._params: dict[str, ItemId] = dict(params) if params is not None else {"limit": limit}
+        self._on_page = on_page
+        self._on_drift = on_drift
+        self._strict = strict
+        self._max_items = max_items
+        self._started = False
+        self._stats = PaginatorStats()
+        rows = window_rows(limit, width.high)
+        checkpoint = load_checkpoint(resume_from, operation) if resume_from is not None else None
+        self._window = IdWindow(rows, checkpoint["recent_ids"] if checkpoint else ())
+        self._resumed = checkpoint is not None
+        if checkpoint is not None:
+            self._pos = resume_position(checkpoint, self._stats)
+        else:
+            self._pos = Position(page=page)
+        pos = self._pos
+        self._state = WalkState(
+            limit,
+            rows,
+            width.high > 1,
+            pos.total if self._resumed else None,
+            (pos.page - 1 if pos.offset == 0 else None) if self._resumed else None,
+            pos.last_id if self._resumed else None,
+            True,
+            self._resumed,
+            pos.offset if self._resumed else 0,
+            seeded=len(self._window) > 0,
+        )
+        # The segment being handed out, to normalise checkpoints taken after its last row
+        # into "start of the next page" and to leave its unpassed ids out of the window.
+        self._cur: _Segment[T] | None = None
+
+    @property
+    def limit(self) -> int:
+        """The page size."""
+        return self._limit
+
+    @property
+    def prefetch(self) -> int:
+        """The most page requests this walk keeps in flight."""
+        return self._fetcher.width.high
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most page requests that were in flight at once so far."""
+        return self._fetcher.max_in_flight
+
+    @property
+    def stats(self) -> PaginatorStats:
+        """Live progress counters of this walk."""
+        return self._stats
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        """``await paginator``: just the starting page."""
+        return self._one_page().__await__()
+
+    async def _one_page(self) -> Page[T]:
+        return (await self._fetcher.fetch(self._pos.page)).page
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return _iterator(self, self._items())
+
+    def pages(self) -> AsyncIterator[Page[T]]:
+        """Walk the pages themselves (each with its ``pagination`` block), de-duplicated."""
+        return _iterator(self, self._pages())
+
+    def checkpoint(self) -> Checkpoint:
+        """The position after the last item yielded, as a JSON-serialisable dict.
+
+        Pass it as ``resume_from=`` to the same list call to continue exactly after that
+        item, mid-page or at a page boundary. See :class:`Checkpoint` for the keys.
+        """
+        pos = self._pos
+        pos.settle()
+        page, offset, done = pos.page, pos.offset, pos.done
+        cur = self._cur
+        unpassed = 0
+        if cur is not None:
+            count = len(cur.page.items)
+            if cur.fresh is None:
+                unpassed = count - max(offset, cur.start)
+            else:
+                unpassed = len(cur.fresh) - bisect_left(cur.fresh, offset)
+            if not done and offset >= count:
+                if cur.next is None:
+                    done = True
+                else:
+                    page, offset = cur.next, 0
+        return checkpoint_dict(
+            operation=self._operation,
+            params=self._params,
+            page_size=self._limit,
+            pos=pos,
+            next_page=page,
+            offset=offset,
+            done=done,
+            stats=self._stats,
+            recent_ids=self._window.recent(unpassed),
+        )
+
+    def cancel(self) -> None:
+        """Cancel the page requests in flight (done for you when the loop is left)."""
+        self._fetcher.cancel()
+
+    # -- fetching ------------------------------------------------------------------------------
+
+    async def _take(self, number: int) -> Page[T]:
+        """Await page ``number`` (scheduling it if needed) and account for it."""
+        try:
+            result = await self._fetcher.take(number)
+        except SkiplinoError as exc:
+            self._stats.retries += max(getattr(exc, "attempts", 1) - 1, 0)
+            attach_checkpoint(exc, self.checkpoint())
+            raise
+        return self._count(result)
+
+    async def _reread(self, number: int) -> Page[T]:
+        """Fetch a page again, outside the requests in flight (drift recovery)."""
+        try:
+            result = await self._fetcher.fetch(number)
+        except SkiplinoError as exc:
+            attach_checkpoint(exc, self.checkpoint())
+            raise
+        return self._count(result)
+
+    def _count(self, result: PageResult[T]) -> Page[T]:
+        self._stats.pages_fetched += 1
+        self._stats.retries += result.attempts - 1 if result.attempts > 1 else 0
+        return result.page
+
+    # -- the walk ------------------------------------------------------------------------------
+
+    async def _segments(self, yielded: Callable[[], int]) -> AsyncGenerator[_Segment[T], None]:
+        """Page answers in order, each with the rows to hand out; the decisions applied here."""
+        if self._started:
+            raise RuntimeError("a paginator can be iterated once; call the list method again")
+        self._started = True
+        stats = self._stats
+        stats._started = time.monotonic()
+        fetcher = self._fetcher
+        window = self._window
+        key = self._key
+        try:
+            if self._pos.done:
+                return
+            number: int | None = self._pos.page
+            state = self._state
+            while number is not None:
+                page = await self._take(number)
+                pagination = page.pagination
+                total = pagination.total
+                if stats.first_total is None:
+                    stats.first_total = total
+                stats.total = total
+                stats.total_pages = pagination.total_pages
+                ids = list(map(key, page.items))
+                decision = decide(
+                    state,
+                    Answer(number, ids, total, pagination.total_pages, pagination.has_next_page),
+                    window.ids,
+                )
+                if decision.error is not None:
+                    fetcher.cancel()
+                    error = decision.error
+                    raise PaginationError(
+                        error.message, error.kind, number, dict(self.checkpoint())
+                    )
+                recovered: _Segment[T] | None = None
+                event = decision.event
+                if decision.reread is not None:
+                    recovered, decision = await self._recover(decision, state.anchor, number, ids)
+                    if event is not None and recovered is not None:
+                        count = len(recovered.ids) - recovered.start
+                        if recovered.fresh is not None:
+                            count = len(recovered.fresh)
+                        event = attrs.evolve(event, recovered=count)
+                if event is not None:
+                    stats.drift_events += 1
+                    if self._strict:
+                        raise DriftError(event, dict(self.checkpoint()))
+                    if self._on_drift is not None:
+                        await _call(self._on_drift, event)
+                stats.duplicates_dropped += decision.skipped
+                if self._on_page is not None:
+                    await _call(self._on_page, page)
+                nxt = decision.next
+                if nxt is None:
+                    fetcher.drop_after(number)
+                else:
+                    budget = None
+                    if self._max_items is not None:
+                        left = len(ids) - decision.start
+                        if decision.fresh is not None:
+                            left = len(decision.fresh)
+                        budget = self._max_items - yielded() - left
+                    if fetcher.plan(number, nxt, pagination.total_pages, budget):
+                        # One loop turn lets the new requests go out before the caller spends
+                        # its time on this page, rather than after (a fifth of the wall time
+                        # of a prefetch-8 walk at 20 ms latency).
+                        await asyncio.sleep(0)
+                if recovered is not None:
+                    yield recovered
+                yield _Segment(number, page, decision.start, decision.fresh, nxt, ids)
+                state = decision.state
+                number = nxt
+            self._pos.done = True
+        finally:
+            stats._ended = time.monotonic()
+            fetcher.cancel()
+            await fetcher.wait()
+
+    async def _recover(
+        self, decision: Decision, anchor: Any, following: int, current: list[Any]
+    ) -> tuple[_Segment[T] | None, Decision]:
+        """Read the previous page again; rows after ``anchor`` slid back across the boundary.
+
+        Returns the segment of those rows (``None``: nothing slid back) and the decision
+        for the current page with them counted as seen.
+        """
+        assert decision.reread is not None
+        page = await self._reread(decision.reread)
+        ids = list(map(self._key, page.items))
+        start = recovered_start(ids, anchor)
+        if start is None:
+            return None, decision
+        seen = self._window.ids
+        fresh = fresh_indices(ids, start, seen)
+        back = set(ids[start:] if fresh is None else [ids[i] for i in fresh])
+        if not back:
+            return None, decision
+        segment = _Segment(decision.reread, page, start, fresh, following, ids)
+        # The current page (read at another moment) may hold some of them too.
+        here = fresh_indices(current, decision.start, seen | back)
+        before = len(current) - decision.start if decision.fresh is None else len(decision.fresh)
+        after = len(current) - decision.start if here is None else len(here)
+        return segment, decision._replace(fresh=here, skipped=decision.skipped + before - after)
+
+    def _enter(self, seg: _Segment[T]) -> None:
+        """Start handing out a segment: remember its fresh ids in the window."""
+        self._cur = seg
+        ids = seg.ids
+        fresh = seg.fresh
+        self._window.add(ids[seg.start :] if fresh is None else [ids[i] for i in fresh])
+
+    async def _items(self) -> AsyncIterator[T]:
+        stats = self._stats
+        budget = self._max_items
+        produced = 0
+        if budget == 0:
+            return
+        segments = self._segments(lambda: produced)
+        async with aclosing(segments):
+            async for seg in segments:
+                start = seg.start
+                fresh = seg.fresh
+                items = seg.page.items
+                ids = seg.ids
+                pos = self._pos = Position(
+                    seg.number, start, self._pos.last_id, seg.page.pagination.total
+                )
+                if fresh is None and (budget is None or produced + len(items) - start <= budget):
+                    self._enter(seg)
+                    # Every row goes out. Per row only the count moves (stats are read live);
+                    # offset and last_id are read off the iterator when a checkpoint asks
+                    # for them (Position.settle), which saves most of the per-row cost.
+                    pos.rows, pos.ids = iter(items[start:] if start else items), ids
+                    for item in pos.rows:
+                        stats.items_yielded += 1
+                        yield item
+                    pos.settle()
+                    pos.rows = None
+                    produced += len(items) - start
+                    if budget is not None and produced >= budget:
+                        return
+                    continue
+                picked = range(start, len(items)) if fresh is None else fresh
+                if budget is not None:
+                    picked = list(picked)[: budget - produced]
+                    seg = seg._replace(fresh=picked)
+                self._enter(seg)
+                for idx in picked:
+                    # The position moves before the yield: a checkpoint taken while the
+                    # caller holds this item counts it as yielded.
+                    pos.offset = idx + 1
+                    pos.last_id = ids[idx]
+                    stats.items_yielded += 1
+                    produced += 1
+                    yield items[idx]
+                if budget is not None and produced >= budget:
+                    return
+                pos.offset = len(items)
+                if items:
+                    pos.last_id = ids[-1]
+
+    async def _pages(self) -> AsyncIterator[Page[T]]:
+        stats = self._stats
+        budget = self._max_items
+        produced = 0
+        if budget == 0:
+            return
+        segments = self._segments(lambda: produced)
+        async with aclosing(segments):
+            async for seg in segments:
+                items = seg.page.items
+                ids = seg.ids
+                start = seg.start
+                end = len(items)
+                if seg.fresh is None and (budget is None or produced + end - start <= budget):
+                    # Every row from ``start`` goes out: no index list to build.
+                    count = end - start
+                    self._enter(seg)
+                    page = seg.page if not start else Page(items[start:], seg.page.pagination)
+                else:
+                    picked = list(range(start, end) if seg.fresh is None else seg.fresh)
+                    if budget is not None and produced + len(picked) > budget:
+                        picked = picked[: budget - produced]
+                        end = picked[-1] + 1 if picked else start
+                    seg = seg._replace(fresh=picked)
+                    self._enter(seg)
+                    count = len(picked)
+                    whole = count == len(items)
+                    page = (
+                        seg.page if whole else Page([items[i] for i in picked], seg.page.pagination)
+                    )
+                last_id = ids[end - 1] if end > start else self._pos.last_id
+                self._pos = Position(seg.number, end, last_id, seg.page.pagination.total)
+                stats.items_yielded += count
+                produced += count
+                if count:
+                    yield page
+                if budget is not None and produced >= budget:
+                    return
+
+
+class _Iterator(AsyncIterator[T]):
+    """The loop's iterator: cancels the paginator's requests as soon as the loop drops it."""
+
+    __slots__ = ("_gen", "_paginator")
+
+    def __init__(self, paginator: AsyncPaginator[Any], gen: AsyncIterator[T]) -> None:
+        self._paginator = paginator
+        self._gen = gen
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self
+
+    def __anext__(self) -> Awaitable[T]:
+        # The generator's own awaitable: no extra coroutine frame per item.
+        return self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop the walk now: cancel the requests in flight and wait for them."""
+        self._paginator.cancel()
+        aclose = getattr(self._gen, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    def __del__(self) -> None:
+        # ``break`` drops the iterator at once, while the generator's own cleanup would only
+        # run later from the loop's finalizer: cancel the requests in flight right here.
+        paginator = getattr(self, "_paginator", None)
+        if paginator is not None:
+            paginator.cancel()
+        cls = type(self)
+        if cls is not _Iterator:
+            # Let go of the generator now (the class would keep it until a GC pass), so its
+            # own cleanup (waiting for the cancelled requests) is scheduled at once.
+            cls.__anext__ = _Iterator.__anext__  # type: ignore[method-assign]
+
+
+def _iterator(paginator: AsyncPaginator[Any], gen: AsyncIterator[T]) -> _Iterator[T]:
+    """The loop's iterator, in a class of its own whose ``__anext__`` is the generator's.
+
+    ``async for`` looks ``__anext__`` up on the class; a bound C method found there is called
+    as is, so an item costs no Python frame of ours (about 150 ns of the 350 a Python
+    ``__anext__`` costs per item).
+    """
+    cls = type("_Iterator", (_Iterator,), {"__slots__": (), "__anext__": gen.__anext__})
+    iterator: _Iterator[T] = cls(paginator, gen)
+    return iterator
+
+
+async def _call(callback: Callable[[Any], object], arg: Any) -> None:
+    result = callback(arg)
+    if inspect.isawaitable(result):
+        await result
