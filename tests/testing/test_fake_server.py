@@ -790,8 +790,73 @@ async def test_create_customer_does_not_store_empty_fields(api: Api) -> None:
     }
     customer = (await api.ok("POST", "/customers/create", 201, json=body))["data"]
     assert set(customer) == {"_id", "companyId", "mobile", "createdAt", "updatedAt"}
-    empty = (await api.ok("POST", "/customers/create", 201))["data"]  # no body at all
+    empty = (await api.ok("POST", "/customers/create", 201, json={}))["data"]
     assert set(empty) == {"_id", "companyId", "createdAt", "updatedAt"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/customers/create"),
+        ("PUT", "/customers/update"),
+        ("POST", "/tickets/book"),
+        ("POST", "/tickets/k7m2p9x4q1/change-time"),
+    ],
+)
+async def test_a_required_body_that_is_missing_is_a_422(api: Api, method: str, path: str) -> None:
+    if "change-time" in path:
+        ticket = (await api.ok("POST", "/tickets/book", 201, json=WALK_IN))["data"]
+        path = path.replace("k7m2p9x4q1", ticket["id"])
+    res = await api(method, path)
+    assert res.status == 422
+    assert res.body["error"] == {"body": BLANK}
+
+
+STRING = "This value should be of type string."
+OBJECT = "This value should be of type object."
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({**WALK_IN, "location": None}, {"location": OBJECT}),
+        ({**WALK_IN, "options": None}, {"options": OBJECT}),
+        ({**WALK_IN, "time": None}, {"time": STRING}),
+        ({**WALK_IN, "customerId": None}, {"customerId": STRING}),
+        ({"serviceId": None, "groupOfServiceId": TELLER}, {"serviceId": STRING}),
+    ],
+)
+async def test_booking_fields_do_not_take_null(
+    api: Api, body: dict[str, Any], error: dict[str, str]
+) -> None:
+    res = await api("POST", "/tickets/book", json=body)
+    assert res.status == 422, res.body
+    assert res.body["error"] == error
+
+
+async def test_update_located_by_a_null_id_is_a_422(api: Api) -> None:
+    res = await api("PUT", "/customers/update", json={"id": None, "externalId": "crm-7741"})
+    assert res.status == 422
+    assert res.body["error"] == {"id": "This value should be of type string."}
+
+
+@pytest.mark.parametrize("query", ["page=", "limit=", "page=&limit=", "page=abc"])
+async def test_empty_page_parameters_are_rejected_like_non_integers(api: Api, query: str) -> None:
+    for path in ("/customers/getAll", f"/customers/tickets?id={LAYLA_ID}"):
+        sep = "&" if "?" in path else "?"
+        res = await api("GET", f"{path}{sep}{query}")
+        assert res.status == 422, (path, query, res.body)
+        assert res.body["error"] == {
+            key: "This value should be of type integer."
+            for key in ("page", "limit")
+            if key + "=" in query
+        }
+
+
+async def test_an_empty_slots_date_is_rejected(api: Api) -> None:
+    res = await api("GET", f"/services/{ACCOUNT_OPENING}/slots?date=")
+    assert res.status == 422
+    assert res.body["error"] == {"date": "This value is not a valid date."}
 
 
 @pytest.mark.parametrize(
@@ -1497,3 +1562,10 @@ async def test_ticket_of_a_customer_without_name(api: Api, fake: FakeSkiplino) -
     assert nameless.name is None
     ticket = await api.book({**WALK_IN, "customerId": nameless.id})
     assert ticket["customer"] == {"id": nameless.id}
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "GET", "DELETE"])
+async def test_tickets_book_is_not_taken_for_a_ticket_id(api: Api, method: str) -> None:
+    res = await api(method, "/tickets/book")
+    assert res.status == 405
+    assert res.headers["Allow"] == "POST"
