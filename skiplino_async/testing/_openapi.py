@@ -406,10 +406,20 @@ def _json_content(schema: Json, examples: Json | None = None) -> Json:
     return {"application/json": media}
 
 
-def _success(description: str, data: Json, *, paginated: bool = False, **examples: Any) -> Json:
+def _success(
+    description: str,
+    data: Json,
+    *,
+    paginated: bool = False,
+    links: Json | None = None,
+    **examples: Any,
+) -> Json:
     envelope = "PaginatedEnvelope" if paginated else "SuccessEnvelope"
     schema = {"allOf": [_ref(envelope), {"properties": {"data": data}}]}
-    return {"description": description, "content": _json_content(schema, examples)}
+    out = {"description": description, "content": _json_content(schema, examples)}
+    if links:
+        out["links"] = links
+    return out
 
 
 def _errors(*statuses: str, **examples: Json) -> Json:
@@ -454,18 +464,30 @@ def _body(schema: str, *, required: bool = True, **examples: Any) -> Json:
     return {"required": required, "content": _json_content(_ref(schema), examples)}
 
 
-def _path_param(name: str, description: str) -> Json:
+def _path_param(name: str, description: str, example: str) -> Json:
     return {
         "name": name,
         "in": "path",
         "required": True,
         "description": description,
         "schema": {"type": "string"},
+        "example": example,
     }
 
 
-def _query(name: str, schema: Json, description: str) -> Json:
-    return {"name": name, "in": "query", "description": description, "schema": schema}
+def _query(name: str, schema: Json, description: str, example: object = None) -> Json:
+    out: Json = {"name": name, "in": "query", "description": description, "schema": schema}
+    if example is not None:
+        out["example"] = example
+    return out
+
+
+def _links(param: str, id_pointer: str, *operation_ids: str) -> Json:
+    """Links from a response carrying an id to the operations that take it as ``param``."""
+    return {
+        op: {"operationId": op, "parameters": {param: f"$response.body#{id_pointer}"}}
+        for op in operation_ids
+    }
 
 
 def _page_params(max_limit: int) -> list[Json]:
@@ -480,15 +502,17 @@ def _page_params(max_limit: int) -> list[Json]:
 def _locator_params(what: str) -> list[Json]:
     text = f"The {what}; send id or externalId (at least one; id wins when both are sent)."
     return [
-        _query("id", {"type": "string", "minLength": 1}, f"32-hex internal id. {text}"),
-        _query("externalId", {"type": "string", "minLength": 1}, f"Your own id. {text}"),
+        _query("id", {"type": "string", "minLength": 1}, f"32-hex internal id. {text}", LAYLA_ID),
+        _query(
+            "externalId", {"type": "string", "minLength": 1}, f"Your own id. {text}", "crm-7741"
+        ),
     ]
 
 
 def _paths() -> Json:
     ticket = _ref("Ticket")
     customer = _ref("Customer")
-    ticket_id = _path_param("id", "Ticket id (10 characters).")
+    ticket_id = _path_param("id", "Ticket id (10 characters).", "k7m2p9x4q1")
     return {
         "/branches": {
             "get": _operation(
@@ -496,7 +520,11 @@ def _paths() -> Json:
                 "List active branches",
                 "branches",
                 {
-                    "200": _success("Active branches.", {"type": "array", "items": _ref("Branch")}),
+                    "200": _success(
+                        "Active branches.",
+                        {"type": "array", "items": _ref("Branch")},
+                        links=_links("branchId", "/data/0/id", "getBranchTree"),
+                    ),
                     **_errors(),
                 },
             )
@@ -513,7 +541,9 @@ def _paths() -> Json:
                     ),
                     **_errors("404"),
                 },
-                parameters=[_path_param("branchId", "A branch id from List active branches.")],
+                parameters=[
+                    _path_param("branchId", "A branch id from List active branches.", _SEEF["id"])
+                ],
             )
         },
         "/services/{id}/slots": {
@@ -536,7 +566,7 @@ def _paths() -> Json:
                     ),
                 },
                 parameters=[
-                    _path_param("id", "An appointment-enabled service id."),
+                    _path_param("id", "An appointment-enabled service id.", "6fe8fb8b12"),
                     _query(
                         "date",
                         {"type": "string", "format": "date"},
@@ -555,6 +585,9 @@ def _paths() -> Json:
                         "Booked: 'Ticket booked successfully.' for walk-ins, 'Appointment "
                         "booked successfully.' for appointments.",
                         ticket,
+                        links=_links(
+                            "id", "/data/id", "getTicket", "cancelTicket", "changeTicketTime"
+                        ),
                         appointment=_BOOKED_APPOINTMENT,
                     ),
                     **_errors("400", "422"),
@@ -629,6 +662,13 @@ def _paths() -> Json:
                     "201": _success(
                         "Created.",
                         customer,
+                        links=_links(
+                            "id",
+                            "/data/_id",
+                            "getCustomer",
+                            "deleteCustomer",
+                            "listCustomerTickets",
+                        ),
                         created={
                             "message": "Customer created successfully.",
                             "data": CUSTOMER_EXAMPLE,

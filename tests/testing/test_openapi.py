@@ -69,6 +69,10 @@ def _examples() -> Iterator[tuple[str, Any, str]]:
             yield f"{name}[{index}]", value, pointer("components", "schemas", name)
     for method, path, op in _operations():
         where = ("paths", path, method)
+        for index, param in enumerate(op["parameters"]):
+            if "example" in param:
+                at = pointer(*where, "parameters", str(index), "schema")
+                yield f"{method.upper()} {path} {param['name']}", param["example"], at
         media_types = [("requestBody", op.get("requestBody", {}))]
         media_types += [(f"responses/{s}", r) for s, r in op["responses"].items()]
         for part, spec in media_types:
@@ -125,6 +129,21 @@ def test_the_documented_examples_are_in_it() -> None:
     assert "PUT /customers/update requestBody layla" in names
     assert "POST /tickets/{id}/change-time responses/404 ticketNotFound" in names
     assert len(names) >= 15
+
+
+def test_links_lead_to_operations_taking_that_parameter() -> None:
+    operations = {op["operationId"]: op for _, _, op in _operations()}
+    links = [
+        link
+        for _, _, op in _operations()
+        for response in op["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) >= 7
+    for link in links:
+        target = operations[link["operationId"]]
+        names = {DOC.resolve(p)["name"] for p in target["parameters"]}
+        assert set(link["parameters"]) <= names
 
 
 @pytest.mark.parametrize(("where", "value", "at"), list(_examples()), ids=lambda v: str(v)[:60])
