@@ -38,9 +38,10 @@ CLIENT_MAX_SIZE: Final = 64 * 1024 * 1024
 class RecordedRequest:
     """One request the server handled, for assertions in tests.
 
-    ``path`` is relative to the API base (``"/customers/getAll"``); ``headers`` is the request's
-    case-insensitive header mapping; ``status`` is ``None`` when no response was sent (dropped
-    connection or the client went away).
+    ``path`` is relative to the API base (``"/customers/getAll"``), ``raw_path`` the same as
+    sent, percent-encoding kept; ``headers`` is the request's case-insensitive header mapping;
+    ``status`` is ``None`` when no response was sent (dropped connection or the client went
+    away).
     """
 
     method: str
@@ -50,6 +51,7 @@ class RecordedRequest:
     body: bytes
     status: int | None
     request_id: str
+    raw_path: str = ""
 
     def json(self) -> Any:
         """The request body parsed as JSON."""
@@ -276,6 +278,7 @@ def _pipeline_middleware(base_path: str, log_size: int | None) -> Middleware:
                     body=body,
                     status=response.status if delivered and response is not None else None,
                     request_id=request_id,
+                    raw_path=relative_path(request.raw_path.partition("?")[0], base_path),
                 )
             )
             if log_size is not None and len(log) > log_size:

@@ -71,8 +71,10 @@ class Document:
         ]
 
     def find(self, method: str, path: str) -> Operation | None:
+        """The operation of ``method`` on the first path (literal ones first) that matches."""
+        matched = next((op.template for op in self.operations if op.regex.match(path)), None)
         for op in self.operations:
-            if op.method == method.upper() and op.regex.match(path):
+            if op.template == matched and op.method == method.upper():
                 return op
         return None
 
@@ -105,17 +107,14 @@ class Document:
         params = [self.resolve(p) for p in op.spec.get("parameters", [])]
         declared = {p["name"] for p in params if p["in"] == "query"}
         problems += [f"undocumented query parameter {k!r}" for k, _ in query if k not in declared]
-        for index, param in enumerate(op.spec.get("parameters", [])):
-            problems += self._parameter_problems(
-                self.resolve(param), f"{where}/parameters/{index}", query, headers
-            )
+        for param in params:
+            problems += self._parameter_problems(param, query, headers)
         problems += self._body_problems(op, where, headers, body)
         return problems
 
     def _parameter_problems(
         self,
         param: Mapping[str, Any],
-        at: str,
         query: list[tuple[str, str]],
         headers: Mapping[str, str],
     ) -> Iterator[str]:
@@ -133,12 +132,13 @@ class Document:
         if len(values) > 1:
             yield f"{location} parameter {name!r} sent {len(values)} times"
         schema = self.resolve(param["schema"])
+        validator = jsonschema.Draft202012Validator(schema, format_checker=FORMATS)
         for raw in values:
             value: object = raw
             if schema.get("type") == "integer":
                 value = int(raw) if re.fullmatch(r"-?\d+", raw) else raw
-            for error in self.schema_errors(value, f"{at}/schema"):
-                yield f"{location} parameter {name}={raw!r}: {error}"
+            for error in validator.iter_errors(value):
+                yield f"{location} parameter {name}={raw!r}: {error.message}"
 
     def _body_problems(
         self, op: Operation, where: str, headers: Mapping[str, str], body: bytes
@@ -171,5 +171,5 @@ class Document:
     def recorded_problems(self, request: RecordedRequest) -> list[str]:
         """:meth:`request_problems` of a request a fake server recorded."""
         return self.request_problems(
-            request.method, request.path, request.query_string, request.headers, request.body
+            request.method, request.raw_path, request.query_string, request.headers, request.body
         )
