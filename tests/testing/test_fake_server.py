@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import aiohttp
@@ -1277,6 +1277,46 @@ async def test_status_fault_with_http_date_and_custom_text(api: Api, fake: FakeS
     res = await api("GET", "/customers/getAll")
     assert (res.status, res.headers["Retry-After"]) == (429, date)
     assert res.body == {"message": "Too Many Attempts.", "error": "Too Many Attempts."}
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "header"),
+    [
+        (120, "120"),
+        (0, "0"),
+        (2.0, "2"),
+        (0.25, "0.25"),
+        (
+            datetime(2026, 7, 1, 10, 10, 2, tzinfo=timezone(timedelta(hours=3))),
+            "Wed, 01 Jul 2026 07:10:02 GMT",
+        ),
+    ],
+)
+async def test_status_fault_takes_retry_after_as_a_number_or_datetime(
+    api: Api, fake: FakeSkiplino, retry_after: int | float | datetime, header: str
+) -> None:
+    fake.faults.status(429, retry_after=retry_after, path="/branches")
+    res = await api("GET", "/branches")
+    assert (res.status, res.headers["Retry-After"]) == (429, header)
+    assert res.body == {"message": "Too Many Requests.", "error": "Too Many Requests."}
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "error"),
+    [
+        (-1, ValueError),
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        (datetime(2026, 7, 1), ValueError),  # naive
+        (True, TypeError),
+        ([1], TypeError),
+    ],
+)
+def test_a_bad_retry_after_is_refused_when_the_rule_is_made(
+    retry_after: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        FaultRule("status", status=429, retry_after=retry_after)
 
 
 async def test_processed_status_fault_books_the_ticket(api: Api, fake: FakeSkiplino) -> None:
