@@ -391,7 +391,10 @@ def _schemas() -> Json:
 
 _ERRORS: Final = {
     "400": ("Booking business rule failed (branch or service closed, ...).", "ErrorEnvelope"),
-    "401": ("Missing or invalid API key, or a public key on a secret-only call.", "Auth"),
+    "401": (
+        "Missing or invalid API key, or a public key on a secret-only call.",
+        "AuthErrorEnvelope",
+    ),
     "404": ("The resource could not be resolved.", "ErrorEnvelope"),
     "409": ("The ticket is not waiting or upcoming.", "ErrorEnvelope"),
     "422": ("Validation failed (unknown identifiers included).", "ValidationErrorEnvelope"),
@@ -426,9 +429,9 @@ def _errors(*statuses: str, **examples: Json) -> Json:
     out: Json = {}
     for status in (*statuses, "401", "500"):
         description, schema = _ERRORS[status]
-        name = "AuthErrorEnvelope" if schema == "Auth" else schema
+        # Examples are passed as e<status>_<name>=value.
         found = {k.split("_", 1)[1]: v for k, v in examples.items() if k.startswith(f"e{status}")}
-        out[status] = {"description": description, "content": _json_content(_ref(name), found)}
+        out[status] = {"description": description, "content": _json_content(_ref(schema), found)}
     return out
 
 
@@ -460,8 +463,8 @@ def _operation(
     return op
 
 
-def _body(schema: str, *, required: bool = True, **examples: Any) -> Json:
-    return {"required": required, "content": _json_content(_ref(schema), examples)}
+def _body(schema: str, **examples: Any) -> Json:
+    return {"required": True, "content": _json_content(_ref(schema), examples)}
 
 
 def _path_param(name: str, description: str, example: str) -> Json:
