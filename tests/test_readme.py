@@ -168,15 +168,25 @@ async def test_program_blocks_run_as_programs(
     assert fake.requests
 
 
+@pytest.mark.parametrize("fresh", [True, False], ids=["fresh-project", "auto-mode"])
 @pytest.mark.parametrize("block", _of("pytest"))
-def test_pytest_blocks_pass_as_a_users_test_file(block: Block, pytester: pytest.Pytester) -> None:
-    pytester.makeini(
-        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
-    )
+def test_pytest_blocks_pass_as_a_users_test_file(
+    block: Block, pytester: pytest.Pytester, fresh: bool
+) -> None:
+    # Fresh: no configuration at all, pytest-asyncio's defaults (strict mode; its warning
+    # about an unset loop scope is its own). Else the configuration the README suggests,
+    # with warnings as errors.
+    args = ["-p", "no:cacheprovider"]
+    if not fresh:
+        pytester.makeini(
+            "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+        )
+        args += ["-W", "error"]
     pytester.makepyfile(test_from_readme=block.code)
-    args = ["-p", "no:cacheprovider", "-W", "error"]
     installed = any(ep.value == PLUGIN for ep in importlib.metadata.entry_points(group="pytest11"))
     if not installed:
         args += ["-p", PLUGIN]
-    result = pytester.runpytest(*args)
-    result.assert_outcomes(passed=block.code.count("\nasync def test_") + 1)
+    # A fresh project runs in a process of its own, so its warnings stay there.
+    run = pytester.runpytest_subprocess if fresh else pytester.runpytest
+    result = run(*args)
+    result.assert_outcomes(passed=len(re.findall(r"^async def test_", block.code, re.M)))

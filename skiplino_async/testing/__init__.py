@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         create_app,
     )
     from ._faults import FaultKind, FaultRule, Faults
+    from ._openapi import openapi_document
     from ._records import (
         BranchRecord,
         CustomerRecord,
@@ -51,6 +52,7 @@ _EXPORTS = {
     "FaultKind": "._faults",
     "FaultRule": "._faults",
     "Faults": "._faults",
+    "openapi_document": "._openapi",
     "BranchRecord": "._records",
     "CustomerRecord": "._records",
     "GroupRecord": "._records",
@@ -86,6 +88,7 @@ __all__ = [
     "TicketRecord",
     "TreeGroup",
     "create_app",
+    "openapi_document",
     "serve",
 ]
 

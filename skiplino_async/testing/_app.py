@@ -14,10 +14,14 @@ from aiohttp.typedefs import Middleware
 from . import _ops as ops
 from ._faults import Faults, Handler
 from ._i18n import resolve_locale
-from ._state import FakeState
+from ._openapi import openapi_document
+from ._state import SHOULD_NOT_BE_BLANK, FakeState
 
 #: Path prefix of every route, as in the real base URL ``https://…/external/v1``.
 BASE_PATH: Final = "/external/v1"
+
+#: Where the OpenAPI document is served, relative to the API base and to the server root.
+OPENAPI_PATH: Final = "/openapi.json"
 
 #: How many handled requests the log keeps by default (the oldest are dropped).
 DEFAULT_REQUEST_LOG_SIZE: Final = 10_000
@@ -34,9 +38,10 @@ CLIENT_MAX_SIZE: Final = 64 * 1024 * 1024
 class RecordedRequest:
     """One request the server handled, for assertions in tests.
 
-    ``path`` is relative to the API base (``"/customers/getAll"``); ``headers`` is the request's
-    case-insensitive header mapping; ``status`` is ``None`` when no response was sent (dropped
-    connection or the client went away).
+    ``path`` is relative to the API base (``"/customers/getAll"``), ``raw_path`` the same as
+    sent, percent-encoding kept; ``headers`` is the request's case-insensitive header mapping;
+    ``status`` is ``None`` when no response was sent (dropped connection or the client went
+    away).
     """
 
     method: str
@@ -46,6 +51,7 @@ class RecordedRequest:
     body: bytes
     status: int | None
     request_id: str
+    raw_path: str = ""
 
     def json(self) -> Any:
         """The request body parsed as JSON."""
@@ -87,15 +93,19 @@ def _authenticate(request: web.Request, state: FakeState, path: str) -> None:
         )
 
 
+def _is_openapi(path: str, base_path: str) -> bool:
+    return path in (OPENAPI_PATH, base_path + OPENAPI_PATH)
+
+
 def _locale(request: web.Request) -> str:
     return resolve_locale(request.headers.get("X-Locale"))
 
 
 async def _json_body(request: web.Request) -> object:
-    """The parsed JSON body; an empty body counts as ``{}``."""
+    """The parsed JSON body, which the operations that take one require."""
     raw = await request.read()
     if not raw.strip():
-        return {}
+        raise ops.validation_error({"body": SHOULD_NOT_BE_BLANK})
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -173,12 +183,22 @@ async def _customer_tickets(request: web.Request) -> web.StreamResponse:
     return _reply(ops.customer_tickets(state, _locale(request), request.query))
 
 
+def _openapi_handler(base_path: str) -> Handler:
+    async def openapi(request: web.Request) -> web.StreamResponse:
+        # The fake's own base URL first, so tools pointed at this document test this server.
+        server_url = f"{request.scheme}://{request.host}{base_path}"
+        return json_response(200, openapi_document(server_url))
+
+    return openapi
+
+
 _ROUTES: Final[tuple[tuple[str, str, Handler], ...]] = (
     ("GET", "/branches", _branches),
     ("GET", "/branches/{branch_id}/tree", _branch_tree),
     ("GET", "/services/{service_id}/slots", _slots),
     ("POST", "/tickets/book", _book),
-    ("GET", "/tickets/{ticket_id}", _ticket),
+    # Not "book": otherwise OPTIONS or GET /tickets/book would match this route too.
+    ("GET", "/tickets/{ticket_id:(?!book$)[^/]+}", _ticket),
     ("POST", "/tickets/{ticket_id}/cancel", _cancel),
     ("POST", "/tickets/{ticket_id}/change-time", _change_time),
     ("POST", "/customers/create", _create_customer),
@@ -199,7 +219,9 @@ def _envelope_middleware(base_path: str) -> Middleware:
     @web.middleware
     async def envelope(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            _authenticate(request, request.app[STATE_KEY], relative_path(request.path, base_path))
+            path = relative_path(request.path, base_path)
+            if not _is_openapi(request.path, base_path):
+                _authenticate(request, request.app[STATE_KEY], path)
             return await handler(request)
         except ops.ApiError as exc:
             return _error_response(exc)
@@ -233,7 +255,11 @@ def _pipeline_middleware(base_path: str, log_size: int | None) -> Middleware:
             except web.HTTPException as exc:  # e.g. 413: answer without the handler
                 response = json_response(exc.status, {"message": f"{exc.reason}.", "error": None})
             else:
-                response = await request.app[FAULTS_KEY].run(request, handler, path, extra_headers)
+                if _is_openapi(request.path, base_path):
+                    response = await handler(request)  # the document is never subject to faults
+                else:
+                    faults = request.app[FAULTS_KEY]
+                    response = await faults.run(request, handler, path, extra_headers)
             if not response.prepared:
                 response.headers.update(extra_headers)
             return response
@@ -252,6 +278,7 @@ def _pipeline_middleware(base_path: str, log_size: int | None) -> Middleware:
                     body=body,
                     status=response.status if delivered and response is not None else None,
                     request_id=request_id,
+                    raw_path=relative_path(request.raw_path.partition("?")[0], base_path),
                 )
             )
             if log_size is not None and len(log) > log_size:
@@ -291,6 +318,10 @@ def create_app(
     app[REQUESTS_KEY] = requests if requests is not None else []
     for method, path, handler in _ROUTES:
         app.router.add_route(method, base_path + path, handler)
+    openapi = _openapi_handler(base_path)
+    app.router.add_get(base_path + OPENAPI_PATH, openapi)
+    if base_path:
+        app.router.add_get(OPENAPI_PATH, openapi)
 
     async def on_startup(_: web.Application) -> None:
         faults.open()

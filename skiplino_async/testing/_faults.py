@@ -13,6 +13,8 @@ import random
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from fnmatch import fnmatchcase
 from http import HTTPStatus
 from typing import Literal, TypedDict, Unpack, get_args
@@ -32,6 +34,8 @@ FaultKind = Literal[
     "raw",
 ]
 PathPattern = str | re.Pattern[str]
+#: A ``Retry-After`` value: seconds as a number, an aware datetime, or the header text itself.
+RetryAfter = str | int | float | datetime
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _KINDS = frozenset(get_args(FaultKind))
@@ -77,7 +81,7 @@ class FaultRule:
     seed: int = 0
     seconds: float = 0.0
     status: int = 500
-    retry_after: str | None = None
+    retry_after: RetryAfter | None = None
     message: str | None = None
     error: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -96,6 +100,8 @@ class FaultRule:
             raise ValueError("probability must be between 0 and 1")
         if self.seconds < 0:
             raise ValueError("seconds must be >= 0")
+        if self.retry_after is not None:
+            self.retry_after = _retry_after_header(self.retry_after)
         self._rng = random.Random(self.seed)
 
     @property
@@ -159,7 +165,7 @@ class Faults:
         self,
         status: int,
         *,
-        retry_after: str | None = None,
+        retry_after: RetryAfter | None = None,
         message: str | None = None,
         error: str | None = None,
         headers: Mapping[str, str] | None = None,
@@ -168,7 +174,8 @@ class Faults:
     ) -> FaultRule:
         """Answer with ``status`` and the normal error envelope, optionally ``Retry-After``.
 
-        ``retry_after`` is sent verbatim, so both seconds (``"2"``) and HTTP dates work.
+        ``retry_after`` is seconds (``120`` or ``1.5``), an aware ``datetime`` (sent as an HTTP
+        date) or a string sent verbatim (``"2"``, an HTTP date, or something hostile).
         """
         return self.add(
             FaultRule(
@@ -346,8 +353,24 @@ def _fault_response(rule: FaultRule) -> web.Response:
         headers=rule.headers,
     )
     if rule.retry_after is not None:
-        response.headers["Retry-After"] = rule.retry_after
+        response.headers["Retry-After"] = str(rule.retry_after)
     return response
+
+
+def _retry_after_header(value: RetryAfter) -> str:
+    """The header text of a ``retry_after`` argument (checked when the rule is made)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("retry_after datetime must be timezone-aware")
+        return format_datetime(value.astimezone(UTC), usegmt=True)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"retry_after must be seconds, a datetime or a string, not {value!r}")
+    if not (value >= 0 and value != float("inf")):
+        raise ValueError("retry_after seconds must be a finite number >= 0")
+    # Whole seconds as an integer, the RFC 9110 form; a fraction is kept for hostile tests.
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _phrase(status: int) -> str:

@@ -156,10 +156,10 @@ def _object_body(body: object) -> Json:
 
 
 def _optional_str(data: Json, key: str, errors: dict[str, str]) -> str | None:
-    """A string field; null, absent and "" all mean "not given"."""
-    value = data.get(key)
-    if value is None or value == "":
+    """A string field; absent and "" mean "not given", null is not a string."""
+    if key not in data or data[key] == "":
         return None
+    value = data[key]
     if not isinstance(value, str):
         errors[key] = TYPE_STRING
         return None
@@ -210,9 +210,10 @@ def _parse_location(value: object, errors: dict[str, str]) -> dict[str, float] |
 def _int_param(
     query: Query, key: str, default: int, low: int, high: int, errors: dict[str, str]
 ) -> int:
-    raw = query.get(key, "").strip()
-    if not raw:
+    raw = query.get(key)
+    if raw is None:
         return default
+    # An empty value is no integer either: `?page=` is rejected like `?page=abc`.
     if not _INTEGER.fullmatch(raw):
         # Over-long digit strings are integers too, just far out of range.
         big = raw.lstrip("+-").isdigit()
@@ -324,10 +325,10 @@ def service_slots(state: FakeState, service_id: str, query: Query) -> Reply:
         raise not_found("Service not found.")
     if not service.is_appointment:
         raise validation_error({"id": "This service does not support appointment booking."})
-    raw = query.get("date", "").strip()
+    raw = query.get("date")
     today = state.today()
     day = today
-    if raw:
+    if raw is not None:
         try:
             if not _DATE.fullmatch(raw):
                 raise ValueError(raw)
@@ -349,14 +350,14 @@ def book_ticket(state: FakeState, locale: str, body: object) -> Reply:
     errors: dict[str, str] = {}
     service_id = _required_str(data, "serviceId", errors)
     group_id = _required_str(data, "groupOfServiceId", errors)
-    when = _parse_time(data["time"], "time", errors) if data.get("time") is not None else None
+    when = _parse_time(data["time"], "time", errors) if "time" in data else None
     customer_id = _optional_str(data, "customerId", errors)
     customer_external_id = _optional_str(data, "customerExternalId", errors)
     options = data.get("options")
-    if options is not None and not isinstance(options, dict):
+    if "options" in data and not isinstance(options, dict):
         errors["options"] = TYPE_OBJECT
     location = None
-    if data.get("location") is not None:
+    if "location" in data:
         location = _parse_location(data["location"], errors)
     if errors:
         raise validation_error(errors)
@@ -414,7 +415,7 @@ def change_ticket_time(state: FakeState, locale: str, ticket_id: str, body: obje
     data = _object_body(body)
     errors: dict[str, str] = {}
     when = None
-    if data.get("time") in (None, ""):
+    if data.get("time", "") == "":
         errors["time"] = SHOULD_NOT_BE_BLANK
     else:
         when = _parse_time(data["time"], "time", errors)

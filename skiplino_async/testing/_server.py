@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -15,6 +16,9 @@ from ._app import BASE_PATH, DEFAULT_REQUEST_LOG_SIZE, RecordedRequest, create_a
 from ._faults import Faults
 from ._state import FakeState
 
+#: One access-log line per request: client, request line, status, size, time, request id.
+ACCESS_LOG_FORMAT = '%a "%r" %s %bB %Tfs %{X-Request-Id}o'
+
 #: Seconds aiohttp waits for in-flight handlers at shutdown (stalls are woken up anyway).
 SHUTDOWN_TIMEOUT = 5.0
 
@@ -26,7 +30,8 @@ class FakeSkiplino:
     ``fake.secret_key`` or ``fake.public_key``. ``fake.state`` is the in-memory data,
     ``fake.faults`` the fault injection and ``fake.requests`` the log of handled requests.
     ``latency`` is added to every request; ``clock`` replaces the real clock;
-    ``fake.requests`` keeps the latest ``request_log_size`` requests (``None``: all).
+    ``fake.requests`` keeps the latest ``request_log_size`` requests (``None``: all);
+    ``access_log``, if given, gets one INFO line per request (:data:`ACCESS_LOG_FORMAT`).
     """
 
     def __init__(
@@ -39,11 +44,13 @@ class FakeSkiplino:
         host: str = "127.0.0.1",
         clock: Callable[[], datetime] | None = None,
         request_log_size: int | None = DEFAULT_REQUEST_LOG_SIZE,
+        access_log: logging.Logger | None = None,
     ) -> None:
         self.state = FakeState(customers, seed, clock=clock)
         self.faults = Faults(latency=latency)
         self.requests: list[RecordedRequest] = []
         self._request_log_size = request_log_size
+        self._access_log = access_log
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None
@@ -83,7 +90,12 @@ class FakeSkiplino:
             requests=self.requests,
             request_log_size=self._request_log_size,
         )
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+        runner = web.AppRunner(
+            app,
+            access_log=self._access_log,
+            access_log_format=ACCESS_LOG_FORMAT,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+        )
         await runner.setup()
         try:
             await web.TCPSite(runner, self._host, self._port).start()
@@ -127,11 +139,31 @@ async def serve(
     latency: float = 0.0,
     host: str = "127.0.0.1",
     out: TextIO | None = None,
+    log: TextIO | None = None,
 ) -> None:
-    """Run a fake server until cancelled, printing its URL and both API keys first."""
+    """Run a fake server until cancelled, printing its URL and both API keys first.
+
+    The banner goes to ``out`` (stdout), one access-log line per request to ``log`` (stderr:
+    a reader of the banner that stops reading cannot stall the server). Raises ``OSError``
+    when it cannot listen (e.g. the port is in use).
+    """
     stream = out if out is not None else sys.stdout
-    async with FakeSkiplino(customers, seed, latency, port, host=host) as fake:
+    access_log = _stream_logger(log if log is not None else sys.stderr)
+    async with FakeSkiplino(
+        customers, seed, latency, port, host=host, access_log=access_log
+    ) as fake:
         print(f"Fake Skiplino API listening on {fake.url}", file=stream)
+        print(f"  OpenAPI document: {fake.url}/openapi.json", file=stream)
         print(f"  secret key: {fake.secret_key}", file=stream)
         print(f"  public key: {fake.public_key}", file=stream, flush=True)
         await asyncio.get_running_loop().create_future()  # until cancelled
+
+
+def _stream_logger(stream: TextIO) -> logging.Logger:
+    # A logger of its own, outside the logging tree: serving twice adds no second handler,
+    # and an application's logging configuration neither silences nor duplicates it.
+    logger = logging.Logger("skiplino_async.testing.access", logging.INFO)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger.addHandler(handler)
+    return logger

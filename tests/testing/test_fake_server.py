@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import aiohttp
@@ -790,8 +790,73 @@ async def test_create_customer_does_not_store_empty_fields(api: Api) -> None:
     }
     customer = (await api.ok("POST", "/customers/create", 201, json=body))["data"]
     assert set(customer) == {"_id", "companyId", "mobile", "createdAt", "updatedAt"}
-    empty = (await api.ok("POST", "/customers/create", 201))["data"]  # no body at all
+    empty = (await api.ok("POST", "/customers/create", 201, json={}))["data"]
     assert set(empty) == {"_id", "companyId", "createdAt", "updatedAt"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/customers/create"),
+        ("PUT", "/customers/update"),
+        ("POST", "/tickets/book"),
+        ("POST", "/tickets/k7m2p9x4q1/change-time"),
+    ],
+)
+async def test_a_required_body_that_is_missing_is_a_422(api: Api, method: str, path: str) -> None:
+    if "change-time" in path:
+        ticket = (await api.ok("POST", "/tickets/book", 201, json=WALK_IN))["data"]
+        path = path.replace("k7m2p9x4q1", ticket["id"])
+    res = await api(method, path)
+    assert res.status == 422
+    assert res.body["error"] == {"body": BLANK}
+
+
+STRING = "This value should be of type string."
+OBJECT = "This value should be of type object."
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({**WALK_IN, "location": None}, {"location": OBJECT}),
+        ({**WALK_IN, "options": None}, {"options": OBJECT}),
+        ({**WALK_IN, "time": None}, {"time": STRING}),
+        ({**WALK_IN, "customerId": None}, {"customerId": STRING}),
+        ({"serviceId": None, "groupOfServiceId": TELLER}, {"serviceId": STRING}),
+    ],
+)
+async def test_booking_fields_do_not_take_null(
+    api: Api, body: dict[str, Any], error: dict[str, str]
+) -> None:
+    res = await api("POST", "/tickets/book", json=body)
+    assert res.status == 422, res.body
+    assert res.body["error"] == error
+
+
+async def test_update_located_by_a_null_id_is_a_422(api: Api) -> None:
+    res = await api("PUT", "/customers/update", json={"id": None, "externalId": "crm-7741"})
+    assert res.status == 422
+    assert res.body["error"] == {"id": "This value should be of type string."}
+
+
+@pytest.mark.parametrize("query", ["page=", "limit=", "page=&limit=", "page=abc"])
+async def test_empty_page_parameters_are_rejected_like_non_integers(api: Api, query: str) -> None:
+    for path in ("/customers/getAll", f"/customers/tickets?id={LAYLA_ID}"):
+        sep = "&" if "?" in path else "?"
+        res = await api("GET", f"{path}{sep}{query}")
+        assert res.status == 422, (path, query, res.body)
+        assert res.body["error"] == {
+            key: "This value should be of type integer."
+            for key in ("page", "limit")
+            if key + "=" in query
+        }
+
+
+async def test_an_empty_slots_date_is_rejected(api: Api) -> None:
+    res = await api("GET", f"/services/{ACCOUNT_OPENING}/slots?date=")
+    assert res.status == 422
+    assert res.body["error"] == {"date": "This value is not a valid date."}
 
 
 @pytest.mark.parametrize(
@@ -1214,6 +1279,46 @@ async def test_status_fault_with_http_date_and_custom_text(api: Api, fake: FakeS
     assert res.body == {"message": "Too Many Attempts.", "error": "Too Many Attempts."}
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "header"),
+    [
+        (120, "120"),
+        (0, "0"),
+        (2.0, "2"),
+        (0.25, "0.25"),
+        (
+            datetime(2026, 7, 1, 10, 10, 2, tzinfo=timezone(timedelta(hours=3))),
+            "Wed, 01 Jul 2026 07:10:02 GMT",
+        ),
+    ],
+)
+async def test_status_fault_takes_retry_after_as_a_number_or_datetime(
+    api: Api, fake: FakeSkiplino, retry_after: int | float | datetime, header: str
+) -> None:
+    fake.faults.status(429, retry_after=retry_after, path="/branches")
+    res = await api("GET", "/branches")
+    assert (res.status, res.headers["Retry-After"]) == (429, header)
+    assert res.body == {"message": "Too Many Requests.", "error": "Too Many Requests."}
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "error"),
+    [
+        (-1, ValueError),
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        (datetime(2026, 7, 1), ValueError),  # naive
+        (True, TypeError),
+        ([1], TypeError),
+    ],
+)
+def test_a_bad_retry_after_is_refused_when_the_rule_is_made(
+    retry_after: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        FaultRule("status", status=429, retry_after=retry_after)
+
+
 async def test_processed_status_fault_books_the_ticket(api: Api, fake: FakeSkiplino) -> None:
     fake.faults.status(500, process=True, method="POST", path="/tickets/book")
     res = await api("POST", "/tickets/book", json=WALK_IN)
@@ -1497,3 +1602,10 @@ async def test_ticket_of_a_customer_without_name(api: Api, fake: FakeSkiplino) -
     assert nameless.name is None
     ticket = await api.book({**WALK_IN, "customerId": nameless.id})
     assert ticket["customer"] == {"id": nameless.id}
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "GET", "DELETE"])
+async def test_tickets_book_is_not_taken_for_a_ticket_id(api: Api, method: str) -> None:
+    res = await api(method, "/tickets/book")
+    assert res.status == 405
+    assert res.headers["Allow"] == "POST"
