@@ -81,7 +81,7 @@ class Config:
     probe_pages: int = 12
     connection_limit: int = 100
     #: Seconds any one figure may take before the run is abandoned.
-    figure_timeout: float = 240.0
+    figure_timeout: float = 600.0
 
 
 FULL = Config(
