@@ -174,6 +174,8 @@ _UINT64_MAX: Final = 2**64 - 1
 _MAX_JSON_DEPTH: Final = 128
 _TOKEN: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE: Final = re.compile(r"[\t\x20-\x7e]*")
+# What percent-encoding leaves as it is: such a name or value is sent without a quote() call.
+_UNRESERVED: Final = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def encode_query(params: Mapping[str, str | int] | None) -> str:
@@ -182,14 +184,20 @@ def encode_query(params: Mapping[str, str | int] | None) -> str:
         return ""
     parts = []
     for name, value in params.items():
-        if isinstance(value, bool) or not isinstance(value, str | int):
+        kind = type(value)
+        if kind is int:
+            text = str(value)  # digits (and a sign) never need escaping
+        elif kind is str:
+            require_utf8(value, f"query parameter {name!r}")
+            text = value if _UNRESERVED.fullmatch(value) else quote(value, safe="")
+        else:
             raise TypeError(
-                f"query parameter {name!r} must be a string or an int, not {type(value).__name__}"
+                f"query parameter {name!r} must be a string or an int, not {kind.__name__}"
             )
-        text = value if isinstance(value, str) else str(value)
-        require_utf8(name, "query parameter name")
-        require_utf8(text, f"query parameter {name!r}")
-        parts.append(f"{quote(name, safe='')}={quote(text, safe='')}")
+        if not _UNRESERVED.fullmatch(name):
+            require_utf8(name, "query parameter name")
+            name = quote(name, safe="")
+        parts.append(f"{name}={text}")
     return "&".join(parts)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,7 +9,6 @@ import orjson
 
 from skiplino_async import Customer, Pagination, Skiplino
 from skiplino_async._converter import structure
-from skiplino_async.resources.customers import Customers
 
 from . import API_KEY, BenchClient, Decoder
 
@@ -75,8 +73,3 @@ class SdkPrefetchClient(SdkClient):
     name = "sdk-prefetch"
     description = "skiplino_async.Skiplino, customers.list(limit=100, prefetch=4)"
     prefetch = 4
-
-    def available(self) -> str | None:
-        if "prefetch" not in inspect.signature(Customers.list).parameters:
-            return "customers.list() has no prefetch= yet"
-        return None
