@@ -184,16 +184,15 @@ def encode_query(params: Mapping[str, str | int] | None) -> str:
         return ""
     parts = []
     for name, value in params.items():
-        kind = type(value)
-        if kind is int:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise TypeError(
+                f"query parameter {name!r} must be a string or an int, not {type(value).__name__}"
+            )
+        if isinstance(value, int):
             text = str(value)  # digits (and a sign) never need escaping
-        elif kind is str:
+        else:
             require_utf8(value, f"query parameter {name!r}")
             text = value if _UNRESERVED.fullmatch(value) else quote(value, safe="")
-        else:
-            raise TypeError(
-                f"query parameter {name!r} must be a string or an int, not {kind.__name__}"
-            )
         if not _UNRESERVED.fullmatch(name):
             require_utf8(name, "query parameter name")
             name = quote(name, safe="")
