@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
+from .._wiretime import format_wire_time as format_time  # the SDK's own wire format
 from ._i18n import translate
-from ._records import CustomerRecord, TicketRecord, format_time
+from ._records import CustomerRecord, TicketRecord
 from ._state import (
     ALREADY_TAKEN,
     APPOINTMENT,

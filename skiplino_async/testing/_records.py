@@ -1,9 +1,9 @@
-"""Plain records held by the fake server's in-memory state, and wire time formatting."""
+"""Plain records held by the fake server's in-memory state."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 #: The fake company's timezone: "today", opening state and slot times are evaluated in it.
@@ -11,12 +11,6 @@ COMPANY_TZ = timezone(timedelta(hours=3))
 
 #: Locale-independent key used for the English name in every ``names`` mapping.
 DEFAULT_LOCALE = "en"
-
-
-def format_time(value: datetime) -> str:
-    """Format an aware datetime as the API does: UTC, milliseconds, trailing ``Z``."""
-    utc = value.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
 def truncate_ms(value: datetime) -> datetime:
