@@ -208,12 +208,14 @@ class Transport:
             timeout = state.attempt_timeout(time.monotonic())
             result = await self._exchange(session, wire, timeout, state)
             if isinstance(result, Answer):
-                hint = _protocol.status_hint(
-                    result.status,
-                    secret_only=request.secret_only,
-                    public_key=self._public_key,
-                    base_url=self._base_url,
-                )
+                hint = None
+                if result.status >= 400:
+                    hint = _protocol.status_hint(
+                        result.status,
+                        secret_only=request.secret_only,
+                        public_key=self._public_key,
+                        base_url=self._base_url,
+                    )
                 try:
                     answer = _protocol.interpret(
                         result.status,
@@ -366,11 +368,16 @@ class Transport:
                 length = resp.content_length
                 if length is not None and length > self._max_bytes:
                     raise BodyTooLarge(f"Content-Length {length} exceeds {self._max_bytes} bytes")
-                async for chunk in resp.content.iter_any():
-                    if encoding and len(raw) + len(chunk) <= self._max_bytes:
-                        raw += chunk
-                    decoder.feed(chunk)
-                body = self._scrub.bytes(decoder.finish())
+                if length is not None and not encoding:
+                    # The common case, bounded by the check above: aiohttp's own read is cheapest.
+                    body = await resp.read()
+                else:
+                    async for chunk in resp.content.iter_any():
+                        if encoding and len(raw) + len(chunk) <= self._max_bytes:
+                            raw += chunk
+                        decoder.feed(chunk)
+                    body = decoder.finish()
+                body = self._scrub.bytes(body)
             except BodyError as exc:
                 too_large = isinstance(exc, BodyTooLarge)
                 raise _BodyRefused(
