@@ -102,8 +102,20 @@ async def test_a_wrong_key_touches_no_file(fake: FakeSkiplino, tmp_path: Path) -
     code, err = await run_to_end(proc)
     assert code == 3, err
     assert "check --api-key or SKIPLINO_API_KEY" in err
+    assert "Invalid or missing API key." in err  # the server's reason, not advice
+    assert "secret key" not in err
     assert output.read_bytes() == YESTERDAY
     assert names(tmp_path) == ["keep.jsonl"]
+
+
+async def test_a_public_key_is_told_it_needs_a_secret_one(
+    fake: FakeSkiplino, tmp_path: Path
+) -> None:
+    output = tmp_path / "c.jsonl"
+    proc = await start(fake, ["customers", "-o", str(output), "--api-key", fake.public_key])
+    code, err = await run_to_end(proc)
+    assert code == 3, err
+    assert "needs a secret key (sk_...)" in err
 
 
 async def test_an_api_error_on_the_first_page_leaves_nothing_behind(

@@ -223,8 +223,8 @@ def run_export(args: argparse.Namespace) -> int:
         return _failed(
             display,
             EXIT_AUTH,
-            f"authentication failed ({exc}); check --api-key or SKIPLINO_API_KEY "
-            "(exporting customers needs a secret key, sk_...)",
+            # The error says why: the server's reason, or that a public key cannot do this.
+            f"authentication failed ({exc}); check --api-key or SKIPLINO_API_KEY",
         )
     except APIConnectionError as exc:
         return _failed(
