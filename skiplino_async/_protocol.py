@@ -1,7 +1,8 @@
 """The Skiplino wire protocol as pure functions: no I/O, no event loop, no session.
 
-Argument encoding, URL rules, envelope decoding, error mapping, Retry-After parsing and page
-math live here so that they can be tested (and reasoned about) on their own.
+Argument encoding, the exact wire form, URL rules, envelope decoding, error mapping and
+Retry-After parsing live here so that they can be tested (and reasoned about) on their own;
+what a page means for a walk is decided in :mod:`.pagination._decide`.
 """
 
 from __future__ import annotations
@@ -512,23 +513,3 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     if not math.isfinite(seconds):
         return None
     return max(0.0, seconds)
-
-
-# --- pagination ----------------------------------------------------------------------------
-
-
-def next_page_number(pagination: Any, page: int, limit: int, item_count: int) -> int | None:
-    """The page to fetch after ``page``, or ``None`` when the listing is finished.
-
-    Follows ``hasNextPage``, falls back to ``page < totalPages``, then to "the page was full";
-    an empty page always ends the walk, whatever the server claims.
-    """
-    if item_count == 0:
-        return None
-    has_next = getattr(pagination, "has_next_page", None)
-    if has_next is not None:
-        return page + 1 if has_next else None
-    total_pages = getattr(pagination, "total_pages", None)
-    if total_pages is not None:
-        return page + 1 if page < total_pages else None
-    return page + 1 if item_count >= limit else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.utils
 from datetime import UTC, date, datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import orjson
 import pytest
@@ -17,7 +16,6 @@ from skiplino_async import (
     ConflictError,
     InternalServerError,
     NotFoundError,
-    Pagination,
     PermissionDeniedError,
     RateLimitError,
     UnprocessableEntityError,
@@ -562,38 +560,3 @@ def test_parse_retry_after_date_without_zone_is_utc() -> None:
 )
 def test_parse_retry_after_garbage_is_none(value: str | None) -> None:
     assert p.parse_retry_after(value, now=NOW) is None
-
-
-# --- next_page_number --------------------------------------------------------------------------
-
-
-def test_next_page_number_follows_has_next_page() -> None:
-    more = Pagination(total=137, page=3, limit=10, total_pages=14, has_next_page=True)
-    assert p.next_page_number(more, 3, 10, 10) == 4
-    last = Pagination(total=137, page=14, limit=10, total_pages=14, has_next_page=False)
-    assert p.next_page_number(last, 14, 10, 7) is None
-
-
-def test_next_page_number_has_next_page_wins_over_total_pages() -> None:
-    claim = Pagination(total_pages=2, has_next_page=True)
-    assert p.next_page_number(claim, 5, 10, 10) == 6
-    stop = Pagination(total_pages=99, has_next_page=False)
-    assert p.next_page_number(stop, 5, 10, 10) is None
-
-
-def test_next_page_number_falls_back_to_total_pages() -> None:
-    assert p.next_page_number(Pagination(total_pages=14), 13, 10, 10) == 14
-    assert p.next_page_number(Pagination(total_pages=14), 14, 10, 10) is None
-
-
-def test_next_page_number_falls_back_to_full_page() -> None:
-    assert p.next_page_number(Pagination(), 1, 10, 10) == 2
-    assert p.next_page_number(Pagination(), 1, 10, 9) is None
-    assert p.next_page_number(None, 2, 10, 10) == 3
-    assert p.next_page_number(SimpleNamespace(), 2, 10, 3) is None
-
-
-def test_next_page_number_empty_page_always_ends() -> None:
-    lying = Pagination(total=1000, total_pages=100, has_next_page=True)
-    assert p.next_page_number(lying, 1, 10, 0) is None
-    assert p.next_page_number(None, 1, 10, 0) is None
