@@ -28,7 +28,6 @@ from ._protocol import Envelope
 from ._ratelimit import RateLimiter
 from ._redact import RedactedHeaders, Scrubber, Secret, hide_userinfo, redacted
 from ._request import Request, Settings
-from ._request import make_timeout as make_timeout
 from ._response import RawResponse, capturing, record
 from ._retry import CallState, Failure, Outcome
 from .errors import (
@@ -501,4 +500,4 @@ def _describe(error: BaseException | None) -> str:
     return type(error).__name__ if error is not None else "?"
 
 
-__all__ = ["MAX_RESPONSE_BYTES", "Request", "Settings", "Transport", "make_timeout"]
+__all__ = ["MAX_RESPONSE_BYTES", "Transport"]

@@ -28,7 +28,7 @@ from skiplino_async import (
     SkiplinoError,
     Ticket,
 )
-from skiplino_async._transport import Request
+from skiplino_async._request import Request
 from skiplino_async.testing import FakeSkiplino, FaultRule, Faults
 
 SERVICE, GROUP = "6fe8fb8b12", "7c1f9a3b2d"

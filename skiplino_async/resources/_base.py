@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .._converter import structure
 from .._protocol import Envelope, check_int_range
-from .._transport import Request
+from .._request import Request
 from .._types import CallOptions
 from ..models import Page, Pagination
 from ..pagination import AsyncPaginator, DriftEvent, PageResult, load_checkpoint

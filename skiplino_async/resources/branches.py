@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Unpack
 
 from .._protocol import path_segment
-from .._transport import Request
+from .._request import Request
 from .._types import CallOptions
 from ..models import Branch, BranchTreeGroup
 from ._base import Resource

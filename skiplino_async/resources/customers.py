@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, Unpack
 
 from .._protocol import at_least_one, require_str
-from .._transport import Request
+from .._request import Request
 from .._types import NOT_GIVEN, CallOptions, NotGiven
 from ..errors import UnprocessableEntityError
 from ..models import Customer, Ticket

@@ -6,7 +6,7 @@ from datetime import date as Date
 from typing import Unpack
 
 from .._protocol import encode_date, path_segment
-from .._transport import Request
+from .._request import Request
 from .._types import CallOptions
 from ..models import Slot
 from ._base import Resource

@@ -16,7 +16,7 @@ from .._protocol import (
     path_segment,
     require_str,
 )
-from .._transport import Request
+from .._request import Request
 from .._types import CallOptions
 from ..errors import APIConnectionError, InternalServerError, RateLimitError
 from ..models import Ticket, TicketStatus
