@@ -117,11 +117,6 @@ class Transport:
     def rate_limiter(self) -> RateLimiter | None:
         return self._limiter
 
-    @property
-    def proxy(self) -> str | None:
-        """The proxy requests go through (credentials hidden), or ``None``."""
-        return hide_userinfo(self._proxy) if self._proxy else None
-
     def session_is_open(self) -> bool:
         return self._session is not None and not self._session.closed
 

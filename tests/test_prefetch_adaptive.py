@@ -8,10 +8,9 @@ counted with aiohttp trace hooks, from the moment a request starts until its ans
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
-import aiohttp
+from test_prefetch import RequestWatch
 
 from skiplino_async import Page, RetryPolicy, Skiplino
 from skiplino_async.testing import FakeSkiplino
@@ -19,29 +18,8 @@ from skiplino_async.testing import FakeSkiplino
 FAST = RetryPolicy(initial_delay=0.001, max_delay=0.01)
 
 
-class InFlight:
-    """Page requests started, and the most that overlapped."""
-
-    def __init__(self) -> None:
-        self.now = 0
-        self.most = 0
-        self.pages: list[int] = []
-        self.config = aiohttp.TraceConfig()
-        self.config.on_request_start.append(self._start)
-        self.config.on_request_end.append(self._end)
-        self.config.on_request_exception.append(self._end)
-
-    async def _start(self, session: Any, ctx: SimpleNamespace, params: Any) -> None:
-        self.pages.append(int(params.url.query["page"]))
-        self.now += 1
-        self.most = max(self.most, self.now)
-
-    async def _end(self, session: Any, ctx: SimpleNamespace, params: Any) -> None:
-        self.now -= 1
-
-
 async def test_the_default_widens_while_the_walk_waits_and_stops_at_total_pages() -> None:
-    watch = InFlight()
+    watch = RequestWatch()
     async with (
         FakeSkiplino(customers=3_000, latency=0.02) as fake,
         Skiplino(
@@ -52,12 +30,12 @@ async def test_the_default_widens_while_the_walk_waits_and_stops_at_total_pages(
         ids = [c.id async for c in paginator]
         assert ids == [r.id for r in fake.state.iter_customers()]
     assert paginator.prefetch == 8
-    assert 2 < watch.most <= 8  # widened past the start, never beyond the cap
+    assert 2 < watch.max_in_flight <= 8  # widened past the start, never beyond the cap
     assert sorted(watch.pages) == list(range(1, 31))  # each page once, none past totalPages
 
 
 async def test_a_throttled_page_halves_the_requests_in_flight_at_once() -> None:
-    watch = InFlight()
+    watch = RequestWatch()
     widths: list[tuple[int, int]] = []
     async with (
         FakeSkiplino(customers=4_000, latency=0.02) as fake,
@@ -91,7 +69,7 @@ async def test_a_throttled_page_halves_the_requests_in_flight_at_once() -> None:
 
 
 async def test_never_more_in_flight_than_the_rate_limit_allows() -> None:
-    watch = InFlight()
+    watch = RequestWatch()
     async with (
         FakeSkiplino(customers=600, latency=0.02) as fake,
         Skiplino(
@@ -104,12 +82,12 @@ async def test_never_more_in_flight_than_the_rate_limit_allows() -> None:
         paginator = client.customers.list(limit=100)
         assert paginator.prefetch == 3
         assert len([c async for c in paginator]) == 600
-    assert watch.most <= 3
+    assert watch.max_in_flight <= 3
     assert sorted(watch.pages) == list(range(1, 7))
 
 
 async def test_an_explicit_prefetch_is_a_fixed_maximum() -> None:
-    watch = InFlight()
+    watch = RequestWatch()
     async with (
         FakeSkiplino(customers=2_000, latency=0.02) as fake,
         Skiplino(
@@ -118,8 +96,8 @@ async def test_an_explicit_prefetch_is_a_fixed_maximum() -> None:
     ):
         sequential = client.customers.list(limit=100, prefetch=1)
         assert len([c async for c in sequential]) == 2_000
-        assert watch.most == 1
-        watch.most = 0
+        assert watch.max_in_flight == 1
+        watch.max_in_flight = 0
         three = client.customers.list(limit=100, prefetch=3)
         assert len([c async for c in three]) == 2_000
-        assert watch.most == 3
+        assert watch.max_in_flight == 3

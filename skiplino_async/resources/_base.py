@@ -94,7 +94,7 @@ class Resource:
         extra = dict(query(given)) if query is not None else {}
         check_int_range(limit, "limit", 1, max_limit)
         check_int_range(page, "page", 1)
-        limiter = self._client._transport._limiter
+        limiter = self._client._transport.rate_limiter
         rows: Any = list[item]  # type: ignore[valid-type]
 
         async def fetch(page_no: int, size: int) -> PageResult[T]:
