@@ -7,7 +7,7 @@ import platform
 import ssl as _ssl
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar, Unpack, overload
@@ -282,8 +282,9 @@ class Skiplino:
             return data
         return structure(env.data, cast_to, status=env.status, body=env.body, headers=env.headers)
 
-    async def _send(self, request: Request, options: CallOptions) -> Envelope:
-        return await self._transport.send(request, self._resolve(options))
+    def _send(self, request: Request, options: CallOptions) -> Coroutine[Any, Any, Envelope]:
+        # The transport's own coroutine: one frame less on every resumption of every request.
+        return self._transport.send(request, self._resolve(options))
 
     def _deadline_scope(self, options: CallOptions) -> AbstractContextManager[None]:
         """One deadline for every request a call makes (a create and its fallback get)."""

@@ -179,22 +179,31 @@ _HEADER_VALUE: Final = re.compile(r"[\t\x20-\x7e]*")
 _UNRESERVED: Final = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
+def _plain(text: str) -> bool:
+    """Whether ``text`` goes out as it is (ASCII letters and digits are checked without a regex)."""
+    return (text.isascii() and text.isalnum()) or _UNRESERVED.fullmatch(text) is not None
+
+
 def encode_query(params: Mapping[str, str | int] | None) -> str:
     """``k=v&...`` with every name and value percent-encoded exactly (``+`` as ``%2B``)."""
     if not params:
         return ""
     parts = []
     for name, value in params.items():
-        if isinstance(value, bool) or not isinstance(value, str | int):
+        if type(value) is int:  # page, limit: the common case, tested first
+            text = str(value)
+        elif isinstance(value, bool) or not isinstance(value, str | int):
             raise TypeError(
                 f"query parameter {name!r} must be a string or an int, not {type(value).__name__}"
             )
-        if isinstance(value, int):
+        elif isinstance(value, int):
             text = str(value)  # digits (and a sign) never need escaping
+        elif _plain(value):
+            text = value
         else:
             require_utf8(value, f"query parameter {name!r}")
-            text = value if _UNRESERVED.fullmatch(value) else quote(value, safe="")
-        if not _UNRESERVED.fullmatch(name):
+            text = quote(value, safe="")
+        if not _plain(name):
             require_utf8(name, "query parameter name")
             name = quote(name, safe="")
         parts.append(f"{name}={text}")

@@ -15,10 +15,9 @@ import ssl as _ssl
 import time
 import urllib.request
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, NamedTuple
 
 import aiohttp
-import attrs
 from yarl import URL
 
 from . import _protocol
@@ -45,8 +44,20 @@ MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 SLOW_CALL_SECONDS: Final = 5.0
 
 
-@attrs.frozen
-class Answer:
+#: Forks this process came through: a client made before one must not be used after it. A
+#: counter moved by the fork itself costs nothing per call, where ``os.getpid()`` is a syscall.
+_forks: list[int] = [0]
+
+
+def _count_fork() -> None:
+    _forks[0] += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_count_fork)
+
+
+class Answer(NamedTuple):
     """One complete HTTP answer: status, headers and the decoded body (key scrubbed)."""
 
     status: int
@@ -54,8 +65,7 @@ class Answer:
     body: bytes
 
 
-@attrs.frozen
-class Wire:
+class Wire(NamedTuple):
     """A request as it goes on the wire; built once per call, before anything is sent."""
 
     method: str
@@ -83,6 +93,7 @@ class Transport:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self._base_url = base_url
+        self._url_parts = _url_parts(base_url)
         self._limiter = rate_limiter
         self._session = session
         self._owns_session = session is None
@@ -95,7 +106,7 @@ class Transport:
         self._public_key = api_key.startswith("pk_")
         self._scrub = Scrubber(api_key)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._pid = os.getpid()
+        self._forks = _forks[0]
         self._base_headers: Final = RedactedHeaders(
             {
                 "Authorization": Secret(f"Bearer {api_key}"),
@@ -152,7 +163,7 @@ class Transport:
 
     def _check_loop(self) -> None:
         """One client per event loop and process: say so, instead of aiohttp's internals."""
-        if os.getpid() != self._pid:
+        if _forks[0] != self._forks:
             raise ClientUsageError(
                 "this Skiplino client was created in another process (before a fork); its "
                 "connections belong to the parent. Create a new client in each worker process"
@@ -255,7 +266,7 @@ class Transport:
         if settings.extra_query:
             params = {**(params or {}), **settings.extra_query}
         query = _protocol.encode_query(params)
-        url = URL(self._base_url + request.path + (f"?{query}" if query else ""), encoded=True)
+        url = self._url(request.path, query)
         payload = request.json
         if settings.extra_body:
             if payload is None and request.method in ("GET", "DELETE", "HEAD"):
@@ -264,14 +275,32 @@ class Transport:
                 raise ValueError("extra_body= needs a request whose body is a JSON object")
             payload = {**(payload or {}), **settings.extra_body}
         body = _protocol.encode_json(payload) if payload is not None else None
-        headers = RedactedHeaders(self._base_headers)
-        if settings.locale:
-            headers["X-Locale"] = settings.locale
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        if settings.extra_headers:
-            headers.update(settings.extra_headers)
+        headers = self._base_headers
+        if settings.locale or body is not None or settings.extra_headers:
+            # Only then a copy: aiohttp copies what it is given, so the plain case shares one.
+            headers = RedactedHeaders(headers)
+            if settings.locale:
+                headers["X-Locale"] = settings.locale
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            if settings.extra_headers:
+                headers.update(settings.extra_headers)
         return Wire(request.method, request.path, url, headers, body)
+
+    def _url(self, path: str, query: str) -> URL:
+        """``base_url + path + ?query``, all already percent-encoded, sent as they are."""
+        parts = self._url_parts
+        if parts is None:
+            return URL(self._base_url + path + (f"?{query}" if query else ""), encoded=True)
+        scheme, authority, base_path = parts
+        # From parts, not from one string: yarl then has nothing to parse (a few µs a call).
+        return URL.build(
+            scheme=scheme,
+            authority=authority,
+            path=base_path + path,
+            query_string=query,
+            encoded=True,
+        )
 
     async def _wait_for_limiter(self, state: CallState) -> None:
         assert self._limiter is not None
@@ -358,7 +387,6 @@ class Transport:
             # The raw bytes of an encoded body, for the error should it not decode.
             raw = bytearray()
             try:
-                decoder = BodyDecoder(encoding, self._max_bytes)
                 length = resp.content_length
                 if length is not None and length > self._max_bytes:
                     raise BodyTooLarge(f"Content-Length {length} exceeds {self._max_bytes} bytes")
@@ -366,6 +394,7 @@ class Transport:
                     # The common case, bounded by the check above: aiohttp's own read is cheapest.
                     body = await resp.read()
                 else:
+                    decoder = BodyDecoder(encoding, self._max_bytes)
                     async for chunk in resp.content.iter_any():
                         if encoding and len(raw) + len(chunk) <= self._max_bytes:
                             raw += chunk
@@ -437,6 +466,15 @@ class _BodyRefused(Exception):
 
     def __init__(self, error: APIResponseValidationError) -> None:
         self.error = error
+
+
+def _url_parts(base_url: str) -> tuple[str, str, str] | None:
+    """``(scheme, authority, path)`` of the base URL, or ``None`` if building a URL from them
+    would not give back exactly ``base_url`` (then each URL is parsed from its string)."""
+    url = URL(base_url, encoded=True)
+    parts = (url.scheme, url.raw_authority, url.raw_path.rstrip("/"))
+    built = URL.build(scheme=parts[0], authority=parts[1], path=parts[2], encoded=True)
+    return parts if str(built) == base_url else None
 
 
 def _failure(error: APIConnectionError) -> Failure:

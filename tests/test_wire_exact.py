@@ -205,3 +205,60 @@ async def test_a_header_value_that_cannot_be_sent_as_given_is_refused(
 def test_a_base_url_path_that_is_not_encoded_is_refused(base_url: str) -> None:
     with pytest.raises(ValueError, match="percent-encoded"):
         Skiplino(api_key="sk_test_x", base_url=base_url)
+
+
+# --- the URL is built from parts of the base URL: it must be the one a string would give ----
+
+
+@pytest.mark.parametrize(
+    "base_path",
+    ["/external/v1", "/external/v1/", "/gw%20eu/external/v1", "/a%2Fb/external/v1", ""],
+)
+async def test_the_request_target_is_base_path_plus_path_exactly(
+    serve: Any, base_path: str
+) -> None:
+    seen: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.raw_path)
+        return web.json_response({"message": "ok", "data": CUSTOMER})
+
+    url = await serve(handler)
+    origin = url.removesuffix("/external/v1")
+    async with Skiplino(api_key="sk_test_parts", base_url=origin + base_path) as client:
+        await client.customers.get(external_id="a+b%41")
+    assert seen == [base_path.rstrip("/") + "/customers/getOne?externalId=a%2Bb%2541"]
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://127.0.0.1:8080/external/v1",
+        "https://api-dev.skiplino.com/external/v1",
+        "https://API.example:8443/x%20y",
+        "http://[::1]:8080/external/v1",
+        "http://localhost",
+    ],
+)
+@pytest.mark.parametrize("query", ["", "page=2&limit=100", "id=%2B%41"])
+def test_a_url_built_from_parts_equals_the_string(base_url: str, query: str) -> None:
+    from skiplino_async._redact import Secret
+    from skiplino_async._transport import Transport
+
+    transport = Transport(base_url=base_url, api_key=Secret("sk_test_x"), user_agent="t")
+    built = transport._url("/customers/getAll", query)
+    assert str(built) == base_url + "/customers/getAll" + (f"?{query}" if query else "")
+    assert built.raw_query_string == query
+
+
+async def test_per_call_headers_do_not_stay_for_the_next_call(
+    client: Skiplino, fake: FakeSkiplino
+) -> None:
+    # Calls without extras share one header mapping; one with extras must not change it.
+    await client.branches.list(extra_headers={"X-Trace": "t-1"}, locale="ar")
+    await client.branches.list()
+    first, second = fake.requests[-2:]
+    assert first.headers["X-Trace"] == "t-1"
+    assert first.headers["X-Locale"] == "ar"
+    assert "X-Trace" not in second.headers
+    assert "X-Locale" not in second.headers

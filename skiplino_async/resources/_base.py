@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .._converter import structure
@@ -50,8 +50,8 @@ class Resource:
     def __init__(self, client: Skiplino) -> None:
         self._client = client
 
-    async def _send(self, request: Request, options: CallOptions) -> Envelope:
-        return await self._client._send(request, options)
+    def _send(self, request: Request, options: CallOptions) -> Coroutine[Any, Any, Envelope]:
+        return self._client._send(request, options)
 
     async def _call(self, request: Request, cls: type[T], options: CallOptions) -> T:
         env = await self._client._send(request, options)
