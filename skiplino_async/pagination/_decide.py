@@ -123,8 +123,12 @@ def recovered_start(ids: Sequence[Any], anchor: Any) -> int | None:
     return at + 1
 
 
-def decide(state: WalkState, answer: Answer, seen: Container[Any]) -> Decision:
-    """Decide what to do with ``answer``, ``seen`` being the ids already handed out."""
+def decide(state: WalkState, answer: Answer, seen: Container[Any] | None) -> Decision:
+    """Decide what to do with ``answer``, ``seen`` being the ids already handed out.
+
+    ``seen=None``: the caller knows every id of the answer is distinct and not handed out
+    yet (the id window claimed them), so no id needs looking up here.
+    """
     ids = answer.ids
     number = answer.number
     count = len(ids)
@@ -198,7 +202,12 @@ def decide(state: WalkState, answer: Answer, seen: Container[Any]) -> Decision:
     if event is None and changed:
         event = DriftEvent(number, prev_total, total)
 
-    fresh = fresh_indices(ids, start, seen) if start < count else ()
+    if start >= count:
+        fresh: Sequence[int] | None = ()
+    elif seen is None:
+        fresh = None
+    else:
+        fresh = fresh_indices(ids, start, seen)
     handed = count - start if fresh is None else len(fresh)
     skipped += max(0, count - start - handed - passed)
     stale = state.stale + 1 if count and not handed else 0

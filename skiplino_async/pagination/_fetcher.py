@@ -105,11 +105,24 @@ class PageFetcher(Generic[T]):
         task = asyncio.get_running_loop().create_task(
             self.fetch(number), name=f"skiplino page {number}"
         )
-        # A request that fails after the walk stopped is not an unretrieved exception.
-        task.add_done_callback(_consume_exception)
         self._inflight[number] = task
         self.max_in_flight = max(self.max_in_flight, len(self._inflight))
         return True
+
+    def ready(self, number: int) -> PageResult[T] | None:
+        """The answer for page ``number`` if it is in already (``None``: :meth:`take` it).
+
+        Raises what the request raised. No coroutine to run: the usual case of a walk that
+        keeps requests ahead of it.
+        """
+        task = self._inflight.get(number)
+        if task is None or not task.done():
+            return None
+        del self._inflight[number]
+        result = task.result()
+        if result.throttled:
+            self.width.throttled()
+        return result
 
     async def take(self, number: int) -> PageResult[T]:
         """The answer for page ``number`` (requested now if it is not in flight)."""
@@ -121,7 +134,8 @@ class PageFetcher(Generic[T]):
         finally:
             if self._inflight.get(number) is task:
                 del self._inflight[number]
-            self._drain(task)  # only does something when we were cancelled while waiting
+            if not task.done():  # we were cancelled while waiting
+                self._drain(task)
         if result.throttled:
             self.width.throttled()
         elif waited:
@@ -168,10 +182,15 @@ class PageFetcher(Generic[T]):
             await asyncio.wait(set(self._draining))
 
     def _drain(self, task: asyncio.Task[Any]) -> None:
-        if not task.done():
+        # A request the walk lets go of is not an unretrieved exception, even if it failed
+        # (the ones the walk awaits have theirs retrieved by the await, so no callback each).
+        if task.done():
+            _consume_exception(task)
+        else:
             task.cancel()
             self._draining.add(task)
             task.add_done_callback(self._draining.discard)
+            task.add_done_callback(_consume_exception)
 
 
 def _consume_exception(task: asyncio.Task[Any]) -> None:

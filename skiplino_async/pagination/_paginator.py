@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import operator
 import time
 from bisect import bisect_left
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Mapping
@@ -157,6 +158,8 @@ class AsyncPaginator(Generic[T]):
         # The segment being handed out, to normalise checkpoints taken after its last row
         # into "start of the next page" and to leave its unpassed ids out of the window.
         self._cur: _Segment[T] | None = None
+        # Where the clean page going out started (its rows before were passed or dropped).
+        self._from = 0
 
     @property
     def limit(self) -> int:
@@ -235,7 +238,7 @@ class AsyncPaginator(Generic[T]):
     async def _take(self, number: int) -> Page[T]:
         """Await page ``number`` (scheduling it if needed) and account for it."""
         try:
-            result = await self._fetcher.take(number)
+            result = self._fetcher.ready(number) or await self._fetcher.take(number)
         except SkiplinoError as exc:
             self._stats.retries += max(getattr(exc, "attempts", 1) - 1, 0)
             attach_checkpoint(exc, self.checkpoint())
@@ -282,11 +285,15 @@ class AsyncPaginator(Generic[T]):
                 stats.total = total
                 stats.total_pages = pagination.total_pages
                 ids = list(map(key, page.items))
+                # The common page (every id new): no id looked up one by one.
+                claimed = window.claim(ids)
                 decision = decide(
                     state,
                     Answer(number, ids, total, pagination.total_pages, pagination.has_next_page),
-                    window.ids,
+                    None if claimed else window.ids,
                 )
+                if claimed and (decision.error is not None or decision.reread is not None):
+                    window.release()
                 if decision.error is not None:
                     fetcher.cancel()
                     error = decision.error
@@ -368,7 +375,17 @@ class AsyncPaginator(Generic[T]):
         self._cur = seg
         ids = seg.ids
         fresh = seg.fresh
-        self._window.add(ids[seg.start :] if fresh is None else [ids[i] for i in fresh])
+        start = seg.start
+        if fresh is None:
+            self._window.add(ids[start:] if start else ids)
+        else:
+            self._window.add([ids[i] for i in fresh])
+
+    def _handed(self) -> int:
+        """Rows of the clean page going out that the caller has been handed so far."""
+        pos = self._pos
+        rows = pos.rows
+        return 0 if rows is None else len(pos.ids) - operator.length_hint(rows) - self._from
 
     async def _items(self) -> AsyncIterator[T]:
         stats = self._stats
@@ -377,48 +394,55 @@ class AsyncPaginator(Generic[T]):
         if budget == 0:
             return
         segments = self._segments(lambda: produced)
-        async with aclosing(segments):
-            async for seg in segments:
-                start = seg.start
-                fresh = seg.fresh
-                items = seg.page.items
-                ids = seg.ids
-                pos = self._pos = Position(
-                    seg.number, start, self._pos.last_id, seg.page.pagination.total
-                )
-                if fresh is None and (budget is None or produced + len(items) - start <= budget):
+        stats._live = self._handed
+        try:
+            async with aclosing(segments):
+                async for seg in segments:
+                    start = seg.start
+                    fresh = seg.fresh
+                    items = seg.page.items
+                    ids = seg.ids
+                    pos = self._pos = Position(
+                        seg.number, start, self._pos.last_id, seg.page.pagination.total
+                    )
+                    count = len(items) - start
+                    if fresh is None and (budget is None or produced + count <= budget):
+                        self._enter(seg)
+                        # Every row goes out. Nothing moves per row: offset and last_id
+                        # (Position.settle) and the count (``_handed``) are read off the
+                        # iterator when asked for, which saves most of the per-row cost.
+                        self._from = start
+                        pos.rows, pos.ids = iter(items[start:] if start else items), ids
+                        for item in pos.rows:
+                            yield item
+                        pos.settle()
+                        pos.rows = None
+                        stats._items_yielded += count
+                        produced += count
+                        if budget is not None and produced >= budget:
+                            return
+                        continue
+                    picked = range(start, len(items)) if fresh is None else fresh
+                    if budget is not None:
+                        picked = list(picked)[: budget - produced]
+                        seg = seg._replace(fresh=picked)
                     self._enter(seg)
-                    # Every row goes out. Per row only the count moves (stats are read live);
-                    # offset and last_id are read off the iterator when a checkpoint asks
-                    # for them (Position.settle), which saves most of the per-row cost.
-                    pos.rows, pos.ids = iter(items[start:] if start else items), ids
-                    for item in pos.rows:
-                        stats.items_yielded += 1
-                        yield item
-                    pos.settle()
-                    pos.rows = None
-                    produced += len(items) - start
+                    for idx in picked:
+                        # The position moves before the yield: a checkpoint taken while the
+                        # caller holds this item counts it as yielded.
+                        pos.offset = idx + 1
+                        pos.last_id = ids[idx]
+                        stats._items_yielded += 1
+                        produced += 1
+                        yield items[idx]
                     if budget is not None and produced >= budget:
                         return
-                    continue
-                picked = range(start, len(items)) if fresh is None else fresh
-                if budget is not None:
-                    picked = list(picked)[: budget - produced]
-                    seg = seg._replace(fresh=picked)
-                self._enter(seg)
-                for idx in picked:
-                    # The position moves before the yield: a checkpoint taken while the
-                    # caller holds this item counts it as yielded.
-                    pos.offset = idx + 1
-                    pos.last_id = ids[idx]
-                    stats.items_yielded += 1
-                    produced += 1
-                    yield items[idx]
-                if budget is not None and produced >= budget:
-                    return
-                pos.offset = len(items)
-                if items:
-                    pos.last_id = ids[-1]
+                    pos.offset = len(items)
+                    if items:
+                        pos.last_id = ids[-1]
+        finally:
+            # The walk is over: the count stops depending on the page iterator.
+            stats._items_yielded, stats._live = stats.items_yielded, None
 
     async def _pages(self) -> AsyncIterator[Page[T]]:
         stats = self._stats
@@ -452,7 +476,7 @@ class AsyncPaginator(Generic[T]):
                     )
                 last_id = ids[end - 1] if end > start else self._pos.last_id
                 self._pos = Position(seg.number, end, last_id, seg.page.pagination.total)
-                stats.items_yielded += count
+                stats._items_yielded += count
                 produced += count
                 if count:
                     yield page

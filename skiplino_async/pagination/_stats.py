@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -10,13 +11,15 @@ import attrs
 __all__ = ["PaginatorStats"]
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False)
 class PaginatorStats:
     """Progress of one walk. ``items_yielded`` and the counters include the walk(s) the
     paginator resumed from; ``elapsed`` is this walk's time only."""
 
     pages_fetched: int = 0
-    items_yielded: int = 0
+    # ``items_yielded`` (a property): the walk counts a page's rows once, not row by row;
+    # while a page goes out, ``_live`` says how many of its rows have been handed out.
+    _items_yielded: int = attrs.field(default=0, alias="items_yielded")
     #: Of ``items_yielded``, those yielded before the checkpoint this walk resumed from.
     items_resumed: int = 0
     duplicates_dropped: int = 0
@@ -29,8 +32,20 @@ class PaginatorStats:
     total: int | None = None
     #: ``pagination.totalPages`` of the latest page taken.
     total_pages: int | None = None
-    _started: float | None = attrs.field(default=None, repr=False)
-    _ended: float | None = attrs.field(default=None, repr=False)
+    _started: float | None = attrs.field(default=None)
+    _ended: float | None = attrs.field(default=None)
+    _live: Callable[[], int] | None = attrs.field(default=None, init=False)
+
+    @property
+    def items_yielded(self) -> int:
+        """Items handed out, the one the caller holds included."""
+        live = self._live
+        return self._items_yielded if live is None else self._items_yielded + live()
+
+    @items_yielded.setter
+    def items_yielded(self, value: int) -> None:
+        live = self._live
+        self._items_yielded = value if live is None else value - live()
 
     @property
     def elapsed(self) -> float:
@@ -54,3 +69,41 @@ class PaginatorStats:
             "total_pages": self.total_pages,
             "elapsed": round(self.elapsed, 6),
         }
+
+    def _values(self) -> tuple[Any, ...]:
+        return (
+            self.pages_fetched,
+            self.items_yielded,
+            self.items_resumed,
+            self.duplicates_dropped,
+            self.drift_events,
+            self.retries,
+            self.first_total,
+            self.total,
+            self.total_pages,
+            self._started,
+            self._ended,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, PaginatorStats)
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        names = (
+            "pages_fetched",
+            "items_yielded",
+            "items_resumed",
+            "duplicates_dropped",
+            "drift_events",
+            "retries",
+            "first_total",
+            "total",
+            "total_pages",
+        )
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"PaginatorStats({inner})"

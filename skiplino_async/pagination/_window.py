@@ -27,7 +27,7 @@ class IdWindow:
     holds ``capacity`` rows: a page of duplicates adds nothing and pushes nothing out.
     """
 
-    __slots__ = ("_chunks", "_count", "capacity", "ids")
+    __slots__ = ("_chunks", "_claimed", "_count", "capacity", "ids")
 
     def __init__(self, capacity: int, seed: Iterable[Any] = ()) -> None:
         self.capacity = capacity
@@ -35,6 +35,8 @@ class IdWindow:
         self.ids: set[Any] = set()
         self._chunks: deque[list[Any]] = deque()
         self._count = 0
+        #: Ids :meth:`claim` put in ``ids`` ahead of their chunk (their rows not handed out yet).
+        self._claimed: list[Any] | None = None
         first = list(dict.fromkeys(seed))
         if first:
             self.add(first[-capacity:])
@@ -45,11 +47,43 @@ class IdWindow:
     def __contains__(self, item_id: object) -> bool:
         return item_id in self.ids
 
+    def claim(self, ids: list[Any]) -> bool:
+        """Whether every id of ``ids`` is new to the window and distinct; if so they join ``ids``.
+
+        Two set operations in C (the common page): no per-id Python work. The chunk itself
+        is only recorded by :meth:`add` when its rows start going out, so :meth:`recent` (a
+        checkpoint) does not count them before; :meth:`release` undoes the claim.
+        """
+        seen = self.ids
+        if not seen.isdisjoint(ids):
+            return False
+        before = len(seen)
+        seen.update(ids)
+        if len(seen) - before != len(ids):  # repeats within the page
+            seen.difference_update(ids)  # exact: none of them was in the window
+            return False
+        self._claimed = ids
+        return True
+
+    def release(self) -> None:
+        """Forget the ids of a pending :meth:`claim` (the page is not handed out after all)."""
+        claimed, self._claimed = self._claimed, None
+        if claimed is not None:
+            self.ids.difference_update(claimed)
+
     def add(self, chunk: list[Any]) -> None:
-        """Remember ``chunk`` (ids not in the window: the caller checked)."""
+        """Remember ``chunk`` (ids not in the window: the caller checked, or claimed them)."""
+        claimed = self._claimed
+        if claimed is not None:
+            self._claimed = None
+            if chunk is not claimed:
+                # Only part of the claimed page goes out (``max_items``): keep just that.
+                self.ids.difference_update(claimed)
+                self.ids.update(chunk)
+        elif chunk:
+            self.ids.update(chunk)
         if not chunk:
             return
-        self.ids.update(chunk)
         chunks = self._chunks
         chunks.append(chunk)
         self._count += len(chunk)
