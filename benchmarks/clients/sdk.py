@@ -62,11 +62,12 @@ class SdkClient(BenchClient):
         assert self._client is not None
         return await self._client.customers.get(id=customer_id)
 
-    async def customers(self) -> AsyncIterator[Any]:
+    def customers(self) -> AsyncIterator[Any]:
+        # The paginator itself, as a user's ``async for`` gets it: re-yielding it from a
+        # generator of our own would charge the SDK a second generator step per customer.
         assert self._client is not None
         options: dict[str, Any] = {} if self.prefetch is None else {"prefetch": self.prefetch}
-        async for customer in self._client.customers.list(limit=100, **options):
-            yield customer
+        return aiter(self._client.customers.list(limit=100, **options))
 
 
 class SdkPrefetchClient(SdkClient):
