@@ -7,8 +7,7 @@ import inspect
 import operator
 import time
 from bisect import bisect_left
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Mapping
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import attrs
@@ -235,13 +234,27 @@ class AsyncPaginator(Generic[T]):
 
     # -- fetching ------------------------------------------------------------------------------
 
+    def _ready(self, number: int) -> Page[T] | None:
+        """Page ``number`` if its answer is in already, accounted for (``None``: take it)."""
+        try:
+            result = self._fetcher.ready(number)
+        except SkiplinoError as exc:
+            self._failed(exc)
+            raise
+        if result is None:
+            return None
+        # ``_count`` inline: this runs once per page.
+        self._stats.pages_fetched += 1
+        if result.attempts > 1:
+            self._stats.retries += result.attempts - 1
+        return result.page
+
     async def _take(self, number: int) -> Page[T]:
         """Await page ``number`` (scheduling it if needed) and account for it."""
         try:
-            result = self._fetcher.ready(number) or await self._fetcher.take(number)
+            result = await self._fetcher.take(number)
         except SkiplinoError as exc:
-            self._stats.retries += max(getattr(exc, "attempts", 1) - 1, 0)
-            attach_checkpoint(exc, self.checkpoint())
+            self._failed(exc)
             raise
         return self._count(result)
 
@@ -254,95 +267,79 @@ class AsyncPaginator(Generic[T]):
             raise
         return self._count(result)
 
+    def _failed(self, exc: SkiplinoError) -> None:
+        self._stats.retries += max(getattr(exc, "attempts", 1) - 1, 0)
+        attach_checkpoint(exc, self.checkpoint())
+
     def _count(self, result: PageResult[T]) -> Page[T]:
         self._stats.pages_fetched += 1
         self._stats.retries += result.attempts - 1 if result.attempts > 1 else 0
         return result.page
 
-    # -- the walk ------------------------------------------------------------------------------
+    # -- one page ------------------------------------------------------------------------------
+    # The walk (``_items``, ``_pages``) is one async generator; the steps of a page that need
+    # no await are plain methods, so a page costs no second generator or coroutine of ours.
 
-    async def _segments(self, yielded: Callable[[], int]) -> AsyncGenerator[_Segment[T], None]:
-        """Page answers in order, each with the rows to hand out; the decisions applied here."""
+    def _begin(self) -> int | None:
+        """Start the one pass: the first page to take (``None``: the checkpoint was the end)."""
         if self._started:
             raise RuntimeError("a paginator can be iterated once; call the list method again")
         self._started = True
+        self._stats._started = time.monotonic()
+        return None if self._pos.done else self._pos.page
+
+    async def _end(self) -> None:
+        """However the walk ended: no request outlives it."""
+        self._stats._ended = time.monotonic()
+        self._fetcher.cancel()
+        await self._fetcher.wait()
+
+    def _answer(self, number: int, page: Page[T], state: WalkState) -> tuple[Decision, list[Any]]:
+        """The decision on page ``number`` and the page's ids; a refused page raises here."""
         stats = self._stats
-        stats._started = time.monotonic()
-        fetcher = self._fetcher
+        pagination = page.pagination
+        total = pagination.total
+        if stats.first_total is None:
+            stats.first_total = total
+        stats.total = total
+        stats.total_pages = pagination.total_pages
+        ids = list(map(self._key, page.items))
         window = self._window
-        key = self._key
-        try:
-            if self._pos.done:
-                return
-            number: int | None = self._pos.page
-            state = self._state
-            while number is not None:
-                page = await self._take(number)
-                pagination = page.pagination
-                total = pagination.total
-                if stats.first_total is None:
-                    stats.first_total = total
-                stats.total = total
-                stats.total_pages = pagination.total_pages
-                ids = list(map(key, page.items))
-                # The common page (every id new): no id looked up one by one.
-                claimed = window.claim(ids)
-                decision = decide(
-                    state,
-                    Answer(number, ids, total, pagination.total_pages, pagination.has_next_page),
-                    None if claimed else window.ids,
-                )
-                if claimed and (decision.error is not None or decision.reread is not None):
-                    window.release()
-                if decision.error is not None:
-                    fetcher.cancel()
-                    error = decision.error
-                    raise PaginationError(
-                        error.message, error.kind, number, dict(self.checkpoint())
-                    )
-                recovered: _Segment[T] | None = None
-                event = decision.event
-                if decision.reread is not None:
-                    recovered, decision = await self._recover(decision, state.anchor, number, ids)
-                    if event is not None and recovered is not None:
-                        count = len(recovered.ids) - recovered.start
-                        if recovered.fresh is not None:
-                            count = len(recovered.fresh)
-                        event = attrs.evolve(event, recovered=count)
-                if event is not None:
-                    stats.drift_events += 1
-                    if self._strict:
-                        raise DriftError(event, dict(self.checkpoint()))
-                    if self._on_drift is not None:
-                        await _call(self._on_drift, event)
-                stats.duplicates_dropped += decision.skipped
-                if self._on_page is not None:
-                    await _call(self._on_page, page)
-                nxt = decision.next
-                if nxt is None:
-                    fetcher.drop_after(number)
-                else:
-                    budget = None
-                    if self._max_items is not None:
-                        left = len(ids) - decision.start
-                        if decision.fresh is not None:
-                            left = len(decision.fresh)
-                        budget = self._max_items - yielded() - left
-                    if fetcher.plan(number, nxt, pagination.total_pages, budget):
-                        # One loop turn lets the new requests go out before the caller spends
-                        # its time on this page, rather than after (a fifth of the wall time
-                        # of a prefetch-8 walk at 20 ms latency).
-                        await asyncio.sleep(0)
-                if recovered is not None:
-                    yield recovered
-                yield _Segment(number, page, decision.start, decision.fresh, nxt, ids)
-                state = decision.state
-                number = nxt
-            self._pos.done = True
-        finally:
-            stats._ended = time.monotonic()
-            fetcher.cancel()
-            await fetcher.wait()
+        # The common page (every id new): no id looked up one by one.
+        claimed = window.claim(ids)
+        decision = decide(
+            state,
+            Answer(number, ids, total, pagination.total_pages, pagination.has_next_page),
+            None if claimed else window.ids,
+        )
+        if claimed and (decision.error is not None or decision.reread is not None):
+            window.release()
+        error = decision.error
+        if error is not None:
+            self._fetcher.cancel()
+            raise PaginationError(error.message, error.kind, number, dict(self.checkpoint()))
+        return decision, ids
+
+    async def _drifted(
+        self, number: int, ids: list[Any], decision: Decision, anchor: Any
+    ) -> tuple[_Segment[T] | None, Decision]:
+        """Re-read the previous page if the decision says so, then report the drift event."""
+        recovered: _Segment[T] | None = None
+        event = decision.event
+        if decision.reread is not None:
+            recovered, decision = await self._recover(decision, anchor, number, ids)
+            if event is not None and recovered is not None:
+                count = len(recovered.ids) - recovered.start
+                if recovered.fresh is not None:
+                    count = len(recovered.fresh)
+                event = attrs.evolve(event, recovered=count)
+        if event is not None:
+            self._stats.drift_events += 1
+            if self._strict:
+                raise DriftError(event, dict(self.checkpoint()))
+            if self._on_drift is not None:
+                await _call(self._on_drift, event)
+        return recovered, decision
 
     async def _recover(
         self, decision: Decision, anchor: Any, following: int, current: list[Any]
@@ -370,6 +367,20 @@ class AsyncPaginator(Generic[T]):
         after = len(current) - decision.start if here is None else len(here)
         return segment, decision._replace(fresh=here, skipped=decision.skipped + before - after)
 
+    def _plan(self, number: int, page: Page[T], decision: Decision, produced: int) -> bool:
+        """Keep requests in flight for the pages after ``number``; whether one was added."""
+        nxt = decision.next
+        if nxt is None:
+            self._fetcher.drop_after(number)
+            return False
+        budget = None
+        if self._max_items is not None:
+            left = len(page.items) - decision.start
+            if decision.fresh is not None:
+                left = len(decision.fresh)
+            budget = self._max_items - produced - left
+        return self._fetcher.plan(number, nxt, page.pagination.total_pages, budget)
+
     def _enter(self, seg: _Segment[T]) -> None:
         """Start handing out a segment: remember its fresh ids in the window."""
         self._cur = seg
@@ -387,101 +398,163 @@ class AsyncPaginator(Generic[T]):
         rows = pos.rows
         return 0 if rows is None else len(pos.ids) - operator.length_hint(rows) - self._from
 
+    def _rows(self, seg: _Segment[T], produced: int) -> Sequence[int] | None:
+        """Start handing out ``seg`` item by item: the indices to hand out one at a time, or
+        ``None`` when every row from ``seg.start`` goes out (``pos.rows`` then iterates them)."""
+        pos = self._pos
+        start = seg.start
+        items = seg.page.items
+        pos.page, pos.offset, pos.total = seg.number, start, seg.page.pagination.total
+        budget = self._max_items
+        if seg.fresh is None and (budget is None or produced + len(items) - start <= budget):
+            self._cur = seg
+            self._window.add(seg.ids[start:] if start else seg.ids)
+            # Nothing moves per row: offset and last_id (Position.settle) and the count
+            # (``_handed``) are read off the iterator when asked for.
+            self._from = start
+            pos.rows, pos.ids = iter(items[start:] if start else items), seg.ids
+            return None
+        picked: Sequence[int] = range(start, len(items)) if seg.fresh is None else seg.fresh
+        if budget is not None:
+            picked = list(picked)[: budget - produced]
+            seg = seg._replace(fresh=picked)
+        self._enter(seg)
+        return picked
+
+    def _page_out(self, seg: _Segment[T], produced: int) -> tuple[Page[T], int]:
+        """Start handing out ``seg`` as one page: that page and the rows it holds."""
+        page = seg.page
+        items = page.items
+        ids = seg.ids
+        start = seg.start
+        end = len(items)
+        budget = self._max_items
+        if seg.fresh is None and (budget is None or produced + end - start <= budget):
+            # Every row from ``start`` goes out: no index list to build.
+            count = end - start
+            self._enter(seg)
+            if start:
+                page = Page(items[start:], page.pagination)
+        else:
+            picked = list(range(start, end) if seg.fresh is None else seg.fresh)
+            if budget is not None and produced + len(picked) > budget:
+                picked = picked[: budget - produced]
+                end = picked[-1] + 1 if picked else start
+            self._enter(seg._replace(fresh=picked))
+            count = len(picked)
+            if count != len(items):
+                page = Page([items[i] for i in picked], page.pagination)
+        pos = self._pos
+        if end > start:
+            pos.last_id = ids[end - 1]
+        pos.page, pos.offset, pos.total = seg.number, end, seg.page.pagination.total
+        self._stats._items_yielded += count
+        return page, count
+
+    # -- the walk ------------------------------------------------------------------------------
+
     async def _items(self) -> AsyncIterator[T]:
         stats = self._stats
         budget = self._max_items
         produced = 0
         if budget == 0:
             return
-        segments = self._segments(lambda: produced)
+        number = self._begin()
+        state = self._state
+        pos = self._pos
         stats._live = self._handed
         try:
-            async with aclosing(segments):
-                async for seg in segments:
-                    start = seg.start
-                    fresh = seg.fresh
+            while number is not None:
+                page = self._ready(number)
+                if page is None:
+                    page = await self._take(number)
+                decision, ids = self._answer(number, page, state)
+                recovered = None
+                if decision.reread is not None or decision.event is not None:
+                    recovered, decision = await self._drifted(number, ids, decision, state.anchor)
+                stats.duplicates_dropped += decision.skipped
+                if self._on_page is not None:
+                    await _call(self._on_page, page)
+                if self._plan(number, page, decision, produced):
+                    # One loop turn lets the new requests go out before the caller spends its
+                    # time on this page, rather than after (a fifth of the wall time of a
+                    # prefetch-8 walk at 20 ms latency).
+                    await asyncio.sleep(0)
+                nxt = decision.next
+                cur = _Segment(number, page, decision.start, decision.fresh, nxt, ids)
+                for seg in (cur,) if recovered is None else (recovered, cur):
+                    picked = self._rows(seg, produced)
                     items = seg.page.items
-                    ids = seg.ids
-                    pos = self._pos = Position(
-                        seg.number, start, self._pos.last_id, seg.page.pagination.total
-                    )
-                    count = len(items) - start
-                    if fresh is None and (budget is None or produced + count <= budget):
-                        self._enter(seg)
-                        # Every row goes out. Nothing moves per row: offset and last_id
-                        # (Position.settle) and the count (``_handed``) are read off the
-                        # iterator when asked for, which saves most of the per-row cost.
-                        self._from = start
-                        pos.rows, pos.ids = iter(items[start:] if start else items), ids
+                    if picked is None:
+                        assert pos.rows is not None
                         for item in pos.rows:
                             yield item
                         pos.settle()
                         pos.rows = None
+                        count = len(items) - seg.start
                         stats._items_yielded += count
                         produced += count
                         if budget is not None and produced >= budget:
                             return
-                        continue
-                    picked = range(start, len(items)) if fresh is None else fresh
-                    if budget is not None:
-                        picked = list(picked)[: budget - produced]
-                        seg = seg._replace(fresh=picked)
-                    self._enter(seg)
-                    for idx in picked:
-                        # The position moves before the yield: a checkpoint taken while the
-                        # caller holds this item counts it as yielded.
-                        pos.offset = idx + 1
-                        pos.last_id = ids[idx]
-                        stats._items_yielded += 1
-                        produced += 1
-                        yield items[idx]
-                    if budget is not None and produced >= budget:
-                        return
-                    pos.offset = len(items)
-                    if items:
-                        pos.last_id = ids[-1]
+                    else:
+                        row_ids = seg.ids
+                        for idx in picked:
+                            # The position moves before the yield: a checkpoint taken while
+                            # the caller holds this item counts it as yielded.
+                            pos.offset = idx + 1
+                            pos.last_id = row_ids[idx]
+                            stats._items_yielded += 1
+                            produced += 1
+                            yield items[idx]
+                        if budget is not None and produced >= budget:
+                            return
+                        pos.offset = len(items)
+                        if items:
+                            pos.last_id = row_ids[-1]
+                state = decision.state
+                number = nxt
+            pos.done = True
         finally:
             # The walk is over: the count stops depending on the page iterator.
             stats._items_yielded, stats._live = stats.items_yielded, None
+            await self._end()
 
     async def _pages(self) -> AsyncIterator[Page[T]]:
-        stats = self._stats
         budget = self._max_items
         produced = 0
         if budget == 0:
             return
-        segments = self._segments(lambda: produced)
-        async with aclosing(segments):
-            async for seg in segments:
-                items = seg.page.items
-                ids = seg.ids
-                start = seg.start
-                end = len(items)
-                if seg.fresh is None and (budget is None or produced + end - start <= budget):
-                    # Every row from ``start`` goes out: no index list to build.
-                    count = end - start
-                    self._enter(seg)
-                    page = seg.page if not start else Page(items[start:], seg.page.pagination)
-                else:
-                    picked = list(range(start, end) if seg.fresh is None else seg.fresh)
-                    if budget is not None and produced + len(picked) > budget:
-                        picked = picked[: budget - produced]
-                        end = picked[-1] + 1 if picked else start
-                    seg = seg._replace(fresh=picked)
-                    self._enter(seg)
-                    count = len(picked)
-                    whole = count == len(items)
-                    page = (
-                        seg.page if whole else Page([items[i] for i in picked], seg.page.pagination)
-                    )
-                last_id = ids[end - 1] if end > start else self._pos.last_id
-                self._pos = Position(seg.number, end, last_id, seg.page.pagination.total)
-                stats._items_yielded += count
-                produced += count
-                if count:
-                    yield page
-                if budget is not None and produced >= budget:
-                    return
+        number = self._begin()
+        state = self._state
+        stats = self._stats
+        try:
+            while number is not None:
+                page = self._ready(number)
+                if page is None:
+                    page = await self._take(number)
+                decision, ids = self._answer(number, page, state)
+                recovered = None
+                if decision.reread is not None or decision.event is not None:
+                    recovered, decision = await self._drifted(number, ids, decision, state.anchor)
+                stats.duplicates_dropped += decision.skipped
+                if self._on_page is not None:
+                    await _call(self._on_page, page)
+                if self._plan(number, page, decision, produced):
+                    await asyncio.sleep(0)  # as in ``_items``
+                nxt = decision.next
+                cur = _Segment(number, page, decision.start, decision.fresh, nxt, ids)
+                for seg in (cur,) if recovered is None else (recovered, cur):
+                    out, count = self._page_out(seg, produced)
+                    produced += count
+                    if count:
+                        yield out
+                    if budget is not None and produced >= budget:
+                        return
+                state = decision.state
+                number = nxt
+            self._pos.done = True
+        finally:
+            await self._end()
 
 
 class _Iterator(AsyncIterator[T]):
