@@ -1,21 +1,72 @@
 """Adaptive prefetch (the default) against the fake server over TCP: behaviour, not timings.
 
 The default walk starts with two requests in flight, widens while it waits on the network,
-halves at once after a throttled (retried) page, never exceeds the client's ``rate_limit``
-nor 8, and never asks for a page ``totalPages`` says does not exist. Requests in flight are
-counted with aiohttp trace hooks, from the moment a request starts until its answer ends.
+narrows again once answers wait for it instead, halves at once after a throttled (retried)
+page, never exceeds the client's ``rate_limit`` nor 8, and never asks for a page
+``totalPages`` says does not exist. Requests in flight are counted with aiohttp trace
+hooks, from the moment a request starts until its answer ends. The width decisions
+themselves are a table.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from test_prefetch import RequestWatch
 
 from skiplino_async import Page, RetryPolicy, Skiplino
+from skiplino_async.pagination._fetcher import Width
 from skiplino_async.testing import FakeSkiplino
 
 FAST = RetryPolicy(initial_delay=0.001, max_delay=0.01)
+
+
+def _apply(width: Width, events: str) -> list[int]:
+    """``w``: the walk waited; a digit: the page was ready with that many answers waiting
+    beyond it; ``t``: a throttled answer. The width after each event."""
+    out = []
+    for event in events:
+        if event == "w":
+            width.waited()
+        elif event == "t":
+            width.throttled()
+        else:
+            width.ready(int(event))
+        out.append(width.current)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("width", "events", "expected"),
+    [
+        # Widens by one per wait, up to the cap.
+        (Width.adaptive(), "w" * 8, [3, 4, 5, 6, 7, 8, 8, 8]),
+        # Latency-bound at 8: bursts of answers, a wait every 8 pages; it stays at 8.
+        (Width(8, 1, 8), "w7777777" * 4, [8] * 32),
+        # 16 pages in a row without a wait, the next answer there: one narrower, then again.
+        (Width(8, 1, 8), "3" * 32, [8] * 15 + [7] + [7] * 15 + [6]),
+        # Ready pages with nothing waiting behind them are no reason to narrow.
+        (Width(8, 1, 8), "0" * 40, [8] * 40),
+        # A wait restarts the count.
+        (Width(8, 1, 8), "3" * 15 + "w" + "3" * 16, [8] * 15 + [8] + [8] * 15 + [7]),
+        # One wait after 16 pages without any is a stall, not latency; the next one widens.
+        (Width(4, 1, 8), "0" * 16 + "w" + "0" * 3 + "w", [4] * 20 + [5]),
+        # A wait soon after narrowing widens again at once.
+        (Width(5, 1, 8), "1" * 16 + "0w", [5] * 15 + [4, 4, 5]),
+        # Never below the start ...
+        (Width(3, 1, 8), "2" * 48, [3] * 15 + [2] * 33),
+        # ... but a throttled answer still halves to 1, and narrowing does not undo that.
+        (Width(2, 1, 8), "t" + "2" * 20, [1] * 21),
+        # A fixed width never moves.
+        (Width.fixed(4), "w" + "3" * 40 + "t", [4] * 42),
+        # A rate limit of one request per second: one in flight, whatever happens.
+        (Width.adaptive(1), "w" + "2" * 10, [1] * 11),
+    ],
+)
+def test_width_decisions(width: Width, events: str, expected: list[int]) -> None:
+    assert _apply(width, events) == expected
 
 
 async def test_the_default_widens_while_the_walk_waits_and_stops_at_total_pages() -> None:
@@ -101,3 +152,35 @@ async def test_an_explicit_prefetch_is_a_fixed_maximum() -> None:
         three = client.customers.list(limit=100, prefetch=3)
         assert len([c async for c in three]) == 2_000
         assert watch.max_in_flight == 3
+
+
+async def test_the_default_narrows_again_once_answers_wait_for_the_walk() -> None:
+    # 20 ms per request for the first pages (the walk widens), then none while the walk
+    # spends 3 ms on each page: answers pile up, and the requests beyond them only hold
+    # memory.
+    watch = RequestWatch()
+    widths: list[tuple[int, int]] = []
+    async with (
+        FakeSkiplino(customers=20_000, latency=0.02) as fake,
+        Skiplino(
+            api_key=fake.secret_key, base_url=fake.url, trace_configs=[watch.config]
+        ) as client,
+    ):
+
+        async def on_page(page: Page[Any]) -> None:
+            number = page.pagination.page or 0
+            widths.append((number, paginator._fetcher.width.current))
+            if number == 20:
+                fake.faults.latency = 0.0
+            if number == 150:
+                watch.max_in_flight = watch.in_flight
+            if number > 20:
+                await asyncio.sleep(0.003)
+
+        paginator = client.customers.list(limit=100, on_page=on_page)
+        ids = [c.id async for c in paginator]
+        assert ids == [r.id for r in fake.state.iter_customers()]
+    assert dict(widths)[20] > 4  # it widened while the network was the bottleneck
+    late = [w for n, w in widths if n > 150]
+    assert max(late) <= 3
+    assert watch.max_in_flight <= 3  # requests in flight, not only the width decided

@@ -47,14 +47,19 @@ class Width:
     """How many page requests to keep in flight.
 
     Fixed (``low == high``) or adaptive: start at ``ADAPTIVE_START``, widen by one each time
-    the walk had to wait for a page (the walk is latency-bound: more requests in flight
-    help), halve at once on a throttled answer, never above ``high`` (nor the client's
-    requests-per-second limit, applied by the caller through ``high``).
+    the walk had to wait for a page within ``2 * high`` pages of the last wait or change (the
+    walk is latency-bound: more requests in flight help), narrow by one (not below the
+    start) once it has not waited for ``2 * high`` pages in a row and the next answer is
+    already there too (the walk, not the network, is the bottleneck: answers it cannot use
+    yet only hold memory), halve at once on a throttled answer, never above ``high`` (nor
+    the client's requests-per-second limit, applied by the caller through ``high``).
     """
 
     current: int
     low: int
     high: int
+    #: Pages taken in a row without waiting, since the last change.
+    unwaited: int = 0
 
     @classmethod
     def fixed(cls, k: int) -> Width:
@@ -66,11 +71,35 @@ class Width:
         return cls(min(ADAPTIVE_START, high), 1, high)
 
     def waited(self) -> None:
-        if self.current < self.high:
+        # One wait after a long run without any is a stall (the server or this process was
+        # not scheduled for a moment), not latency: a latency-bound walk waits about every
+        # ``current`` pages. Widening on every stall would creep back to ``high`` in a long
+        # walk, and hold that many answers at once after the next stall.
+        isolated = self.unwaited >= 2 * self.high
+        self.unwaited = 0
+        if not isolated and self.current < self.high:
             self.current += 1
+
+    def ready(self, answered: int) -> None:
+        """The page was answered before the walk asked; ``answered`` more answers are waiting."""
+        # Without narrowing, a walk that waited a few times (a stall, the first pages) would
+        # hold ``high`` answered pages for the rest of it, however fast the server answers.
+        # Answers waiting alone do not show that: a latency-bound walk gets its answers in
+        # bursts (the requests sent together come back together), finding all but the first
+        # of each burst ready, and it still waits once per burst, every ``current`` pages.
+        self.unwaited += 1
+        if self.unwaited >= 2 * self.high and answered and self.current > self.floor:
+            self.current -= 1
+            self.unwaited = 0
 
     def throttled(self) -> None:
         self.current = max(self.low, self.current // 2)
+
+    @property
+    def floor(self) -> int:
+        """The narrowest :meth:`ready` goes: one request ahead of the page being handed out
+        keeps the next answer coming while the walk works on this one."""
+        return max(self.low, min(ADAPTIVE_START, self.high))
 
 
 def _normalise(result: FetchResult[T]) -> PageResult[T]:
@@ -140,6 +169,8 @@ class PageFetcher(Generic[T]):
             self.width.throttled()
         elif waited:
             self.width.waited()
+        else:
+            self.width.ready(sum(1 for t in self._inflight.values() if t.done()))
         return result
 
     def plan(self, number: int, nxt: int, last_page: int | None, budget_rows: int | None) -> bool:
