@@ -149,8 +149,7 @@ class PageFetcher(Generic[T]):
             return None
         del self._inflight[number]
         result = task.result()
-        if result.throttled:
-            self.width.throttled()
+        self._account(result, waited=False)
         return result
 
     async def take(self, number: int) -> PageResult[T]:
@@ -165,13 +164,17 @@ class PageFetcher(Generic[T]):
                 del self._inflight[number]
             if not task.done():  # we were cancelled while waiting
                 self._drain(task)
+        self._account(result, waited=waited)
+        return result
+
+    def _account(self, result: PageResult[T], *, waited: bool) -> None:
+        """What taking this answer says about the width: throttled, waited for, or ready."""
         if result.throttled:
             self.width.throttled()
         elif waited:
             self.width.waited()
         else:
             self.width.ready(sum(1 for t in self._inflight.values() if t.done()))
-        return result
 
     def plan(self, number: int, nxt: int, last_page: int | None, budget_rows: int | None) -> bool:
         """Keep requests in flight for the pages after ``number``, never past the end.
