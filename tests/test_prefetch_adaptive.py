@@ -33,7 +33,7 @@ def _apply(width: Width, events: str) -> list[int]:
         elif event == "t":
             width.throttled()
         else:
-            width.ready(int(event))
+            width.ready(lambda n=int(event): n)
         out.append(width.current)
     return out
 

@@ -80,15 +80,16 @@ class Width:
         if not isolated and self.current < self.high:
             self.current += 1
 
-    def ready(self, answered: int) -> None:
-        """The page was answered before the walk asked; ``answered`` more answers are waiting."""
+    def ready(self, answered: Callable[[], int]) -> None:
+        """The page was answered before the walk asked; ``answered()`` more answers are waiting
+        (only asked for once the run is long enough to matter: this runs on every page)."""
         # Without narrowing, a walk that waited a few times (a stall, the first pages) would
         # hold ``high`` answered pages for the rest of it, however fast the server answers.
         # Answers waiting alone do not show that: a latency-bound walk gets its answers in
         # bursts (the requests sent together come back together), finding all but the first
         # of each burst ready, and it still waits once per burst, every ``current`` pages.
         self.unwaited += 1
-        if self.unwaited >= 2 * self.high and answered and self.current > self.floor:
+        if self.unwaited >= 2 * self.high and self.current > self.floor and answered():
             self.current -= 1
             self.unwaited = 0
 
@@ -174,7 +175,11 @@ class PageFetcher(Generic[T]):
         elif waited:
             self.width.waited()
         else:
-            self.width.ready(sum(1 for t in self._inflight.values() if t.done()))
+            self.width.ready(self._answered)
+
+    def _answered(self) -> int:
+        """Answers in that the walk has not taken yet."""
+        return sum(1 for task in self._inflight.values() if task.done())
 
     def plan(self, number: int, nxt: int, last_page: int | None, budget_rows: int | None) -> bool:
         """Keep requests in flight for the pages after ``number``, never past the end.
