@@ -158,8 +158,6 @@ class AsyncPaginator(Generic[T]):
         # The segment being handed out, to normalise checkpoints taken after its last row
         # into "start of the next page" and to leave its unpassed ids out of the window.
         self._cur: _Segment[T] | None = None
-        # Where the clean page going out started (its rows before were passed or dropped).
-        self._from = 0
 
     @property
     def limit(self) -> int:
@@ -242,13 +240,7 @@ class AsyncPaginator(Generic[T]):
         except SkiplinoError as exc:
             self._failed(exc)
             raise
-        if result is None:
-            return None
-        # ``_count`` inline: this runs once per page.
-        self._stats.pages_fetched += 1
-        if result.attempts > 1:
-            self._stats.retries += result.attempts - 1
-        return result.page
+        return None if result is None else self._count(result)
 
     async def _take(self, number: int) -> Page[T]:
         """Await page ``number`` (scheduling it if needed) and account for it."""
@@ -397,7 +389,10 @@ class AsyncPaginator(Generic[T]):
         """Rows of the clean page going out that the caller has been handed so far."""
         pos = self._pos
         rows = pos.rows
-        return 0 if rows is None else len(pos.ids) - operator.length_hint(rows) - self._from
+        if rows is None or self._cur is None:
+            return 0
+        # ``rows`` iterates the page from the segment's start: what it has left is not handed.
+        return len(pos.ids) - operator.length_hint(rows) - self._cur.start
 
     def _rows(self, seg: _Segment[T], produced: int) -> Sequence[int] | None:
         """Start handing out ``seg`` item by item: the indices to hand out one at a time, or
@@ -408,11 +403,9 @@ class AsyncPaginator(Generic[T]):
         pos.page, pos.offset, pos.total = seg.number, start, seg.page.pagination.total
         budget = self._max_items
         if seg.fresh is None and (budget is None or produced + len(items) - start <= budget):
-            self._cur = seg
-            self._window.add(seg.ids[start:] if start else seg.ids)
+            self._enter(seg)
             # Nothing moves per row: offset and last_id (Position.settle) and the count
             # (``_handed``) are read off the iterator when asked for.
-            self._from = start
             pos.rows, pos.ids = iter(items[start:] if start else items), seg.ids
             return None
         picked: Sequence[int] = range(start, len(items)) if seg.fresh is None else seg.fresh
