@@ -48,6 +48,7 @@ from .pagination import (
     PaginationError,
     PaginatorStats,
 )
+from .resources._base import PageOptions
 
 __all__ = [
     "NOT_GIVEN",
@@ -72,6 +73,7 @@ __all__ = [
     "NotFoundError",
     "NotGiven",
     "Page",
+    "PageOptions",
     "Pagination",
     "PaginationError",
     "PaginatorStats",

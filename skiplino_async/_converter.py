@@ -20,8 +20,6 @@ structuring one row. Both converters accept and refuse the same shapes.
 
 from __future__ import annotations
 
-import re
-import types
 import typing
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -38,6 +36,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._wirefields import optional_of, resolved, wire_name
 from ._wiretime import format_wire_time
 from .errors import APIResponseValidationError
 from .models import _Model
@@ -51,8 +50,6 @@ MAX_MESSAGE: Final = 1000
 #: Longest description of one failure.
 _MAX_NOTE: Final = 200
 
-_CAMEL_RE: Final = re.compile(r"_([a-z])")
-
 
 class ShapeError(Exception):
     """Raised by the strict scalar hooks; becomes an APIResponseValidationError."""
@@ -60,23 +57,6 @@ class ShapeError(Exception):
 
 def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, _Model) and attrs.has(tp)
-
-
-def _camel(name: str) -> str:
-    return _CAMEL_RE.sub(lambda m: m.group(1).upper(), name)
-
-
-def _wire_name(cls: type, name: str) -> str:
-    if name == "id":
-        return str(getattr(cls, "_wire_id", "id"))
-    return _camel(name)
-
-
-def _resolved(cls: type) -> tuple[attrs.Attribute[Any], ...]:
-    """The fields of ``cls`` with their annotations resolved (models postpone them)."""
-    attrs.resolve_types(cls)
-    fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(cls)
-    return fields
 
 
 # --- strict scalars: cattrs' defaults would turn {"a": 1} into the string "{'a': 1}" ----------
@@ -159,20 +139,20 @@ def _register_scalars(conv: cattrs.Converter) -> None:
 
 def _overrides(cls: type) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for field in _resolved(cls):
+    for field in resolved(cls):
         if field.name == "extra":
             out["extra"] = override(omit=True)
         else:
-            out[field.name] = override(rename=_wire_name(cls, field.name))
+            out[field.name] = override(rename=wire_name(cls, field.name))
     return out
 
 
 def _known_keys(cls: type) -> tuple[str, str | None, frozenset[str]]:
     """``(id key, its alias or None, every wire key the model knows)``."""
-    names = [_wire_name(cls, f.name) for f in _resolved(cls) if f.name != "extra"]
+    names = [wire_name(cls, f.name) for f in resolved(cls) if f.name != "extra"]
     if "id" not in attrs.fields_dict(cls):
         return "", None, frozenset(names)
-    id_key = _wire_name(cls, "id")
+    id_key = wire_name(cls, "id")
     alias = "id" if id_key == "_id" else "_id"
     return id_key, alias, frozenset([*names, alias])
 
@@ -180,16 +160,6 @@ def _known_keys(cls: type) -> tuple[str, str | None, frozenset[str]]:
 # --- the hot-path converter: straight-line hooks generated per model -------------------------
 
 _MISSING: Final = object()
-_NONE_TYPE: Final = type(None)
-
-
-def _optional_of(tp: Any) -> Any:
-    """``X`` for ``X | None``, else ``None``."""
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not _NONE_TYPE]
-        if len(args) == 1 and len(typing.get_args(tp)) == 2:
-            return args[0]
-    return None
 
 
 def _plain_slots(cls: type) -> bool:
@@ -289,14 +259,14 @@ def _model_body(src: _HookSource, cls: type, at: int, clean: str) -> str:
     src.emit(at, "g = o.get")
     args: list[str] = []
     has_extra = False
-    for i, field in enumerate(_resolved(cls)):
+    for i, field in enumerate(resolved(cls)):
         if field.name == "extra":
             has_extra = True
             continue
         var = f"v{i}"
-        key = _wire_name(cls, field.name)
+        key = wire_name(cls, field.name)
         args.append(var)
-        inner = _optional_of(field.type)
+        inner = optional_of(field.type)
         if field.name == "id" and alias is not None and field.type is str:
             # The documented key wins; the other spelling is accepted when it is absent
             # (looked at only when the documented one is not a string).
@@ -477,7 +447,7 @@ def _notes(exc: BaseException, path: str, out: list[str]) -> None:
     if isinstance(exc, ClassValidationError):
         for sub in exc.exceptions:
             attr = _note(sub, AttributeValidationNote)
-            segment = f".{_wire_name(exc.cl, attr.name)}" if attr is not None else ""
+            segment = f".{wire_name(exc.cl, attr.name)}" if attr is not None else ""
             _notes(sub, path + segment, out)
     elif isinstance(exc, IterableValidationError):
         for sub in exc.exceptions:

@@ -21,6 +21,7 @@ import orjson
 
 from ._wiretime import format_wire_time
 from .errors import (
+    JSON,
     APIResponseValidationError,
     APIStatusError,
     AuthenticationError,
@@ -338,8 +339,8 @@ class Envelope:
 
     status: int
     message: str | None
-    data: Any
-    pagination: Any
+    data: JSON
+    pagination: JSON
     headers: Mapping[str, str]
     body: bytes = attrs.field(default=b"", repr=False)
     attempts: int = 1

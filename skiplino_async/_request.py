@@ -1,8 +1,10 @@
 """What one API call is, before any I/O: the request, and the settings it is sent with.
 
-A :class:`Request` is built by a resource method (or ``client.request``); :class:`Settings` are
-the client's defaults with the call's overrides. The transport turns the two into bytes on the
-wire through :func:`._protocol.wire_request`, which refuses anything it cannot send exactly.
+A :class:`Request` is built by a resource method from its row of the table of operations (or
+by ``client.request``); :class:`Settings` are the client's defaults with the call's overrides.
+The transport turns the two into bytes on the wire (``Transport.wire``, through
+:func:`._protocol.encode_query` and :func:`._protocol.encode_json`), refusing anything it
+cannot send exactly.
 """
 
 from __future__ import annotations

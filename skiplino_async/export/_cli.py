@@ -170,13 +170,8 @@ def _positive_int(text: str) -> int:
 def job_from_args(args: argparse.Namespace) -> ExportJob:
     """The :class:`ExportJob` the flags describe (flag names in its errors)."""
     kind: Kind = args.what
-    top = MAX_LIMIT[kind]
-    if args.limit is not None and not 1 <= args.limit <= top:
-        raise ExportUsageError(f"--limit must be between 1 and {top} for {kind}")
     if args.rate_limit is not None and not (args.rate_limit > 0 and math.isfinite(args.rate_limit)):
         raise ExportUsageError("--rate-limit must be a positive number of requests per second")
-    if not (args.checkpoint_interval >= 0 and math.isfinite(args.checkpoint_interval)):
-        raise ExportUsageError("--checkpoint-interval must be a number of seconds >= 0")
     if args.output == "-" and (args.resume or args.since):
         raise ExportUsageError("--resume and --since need a file --output, not stdout")
     return ExportJob(
@@ -207,7 +202,9 @@ def run_export(args: argparse.Namespace) -> int:
             rate_limit=args.rate_limit,
             allow_insecure_http=args.allow_insecure_http,
         )
-    except (ExportUsageError, ValueError) as exc:
+    except ExportUsageError as exc:
+        return _fail(EXIT_USAGE, _usage(exc))
+    except ValueError as exc:
         return _fail(EXIT_USAGE, str(exc))
     except FormatUnavailableError as exc:
         return _fail(EXIT_USAGE, str(exc))
@@ -236,7 +233,7 @@ def run_export(args: argparse.Namespace) -> int:
     except (DriftError, SkiplinoError) as exc:
         return _failed(display, EXIT_API_ERROR, f"API error: {exc}{_resume_hint(display)}")
     except ExportUsageError as exc:
-        return _failed(display, EXIT_USAGE, str(exc))
+        return _failed(display, EXIT_USAGE, _usage(exc))
     except ExportError as exc:
         return _failed(display, EXIT_API_ERROR, str(exc))
     except OSError as exc:
@@ -308,6 +305,13 @@ def _report(display: Display, result: ExportResult) -> None:
             "exist; this delta holds every row",
             file=sys.stderr,
         )
+
+
+def _usage(exc: ExportUsageError) -> str:
+    """The error, naming the command's flag for the argument it is about."""
+    if exc.argument is None:
+        return str(exc)
+    return f"--{exc.argument.replace('_', '-')} {exc.problem}"
 
 
 def _flag_words(message: str) -> str:

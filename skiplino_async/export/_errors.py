@@ -8,7 +8,16 @@ class ExportError(Exception):
 
 
 class ExportUsageError(ExportError, ValueError):
-    """Arguments that are wrong or conflict with the checkpoint being resumed."""
+    """Arguments that are wrong or conflict with the checkpoint being resumed.
+
+    ``argument`` names the bad argument (``limit``) when there is one, and ``problem`` says
+    what is wrong with it, so the command line can name its own flag (``--limit``).
+    """
+
+    def __init__(self, problem: str, *, argument: str | None = None) -> None:
+        super().__init__(f"{argument} {problem}" if argument else problem)
+        self.problem = problem
+        self.argument = argument
 
 
 class ExportFileError(ExportError):

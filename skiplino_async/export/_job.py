@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Any, Final, Literal
 
 import attrs
 
+from .._operations import CUSTOMER_TICKETS, LIST_CUSTOMERS, Operation
 from ._errors import ExportUsageError
 
+#: What an export lists: every customer, or one customer's tickets.
 Kind = Literal["customers", "tickets"]
 
-#: Page size limits of the two list operations.
-MAX_LIMIT: dict[str, int] = {"customers": 100, "tickets": 10}
+#: The list operation behind each kind.
+LISTS: Final[dict[str, Operation[Any]]] = {"customers": LIST_CUSTOMERS, "tickets": CUSTOMER_TICKETS}
+#: Page size limits of the list operations.
+MAX_LIMIT: Final = {kind: op.paging.max_limit for kind, op in LISTS.items() if op.paging}
 
 
 @attrs.frozen
@@ -43,11 +47,13 @@ class ExportJob:
             raise ExportUsageError("a tickets export needs exactly one of id or external_id")
         top = MAX_LIMIT[self.kind]
         if self.limit is not None and not 1 <= self.limit <= top:
-            raise ExportUsageError(f"limit must be between 1 and {top} for {self.kind}")
+            raise ExportUsageError(f"must be between 1 and {top} for {self.kind}", argument="limit")
         if self.max_items is not None and self.max_items < 1:
             raise ExportUsageError("max_items must be at least 1")
         if not (self.checkpoint_interval >= 0 and math.isfinite(self.checkpoint_interval)):
-            raise ExportUsageError("checkpoint_interval must be a number of seconds >= 0")
+            raise ExportUsageError(
+                "must be a number of seconds >= 0", argument="checkpoint_interval"
+            )
         if self.part_rows < 1:
             raise ExportUsageError("part_rows must be at least 1")
         if self.path == "-" and (self.resume or self.since is not None):

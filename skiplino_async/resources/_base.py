@@ -6,7 +6,8 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .._converter import structure
-from .._protocol import Envelope, check_int_range
+from .._operations import Operation
+from .._protocol import Envelope, check_int_range, path_segment
 from .._request import Request
 from .._types import CallOptions
 from ..models import Page, Pagination
@@ -57,28 +58,41 @@ class Resource:
         env = await self._client._send(request, options)
         return _structure_data(env, cls)
 
+    async def _run(
+        self,
+        op: Operation[T],
+        options: CallOptions,
+        *path: str,
+        params: Mapping[str, str | int] | None = None,
+        json: Mapping[str, Any] | None = None,
+    ) -> T:
+        """Call ``op`` with these path arguments, query and body; its ``data`` as its model."""
+        request = _request(op, path, params, json)
+        if op.response is type(None):
+            await self._send(request, options)
+            return None
+        return await self._call(request, op.response, options)
+
     def _paginate(
         self,
-        operation: str,
-        path: str,
-        item: type[T],
+        op: Operation[list[T]],
         key: Callable[[T], Any],
         *,
         limit: int,
-        default_limit: int,
-        max_limit: int,
         page: int,
         options: PageOptions[T],
         params: Mapping[str, str | None] | None = None,
         query: Callable[[Mapping[str, str | None]], Mapping[str, str | int]] | None = None,
-        secret_only: bool = False,
     ) -> AsyncPaginator[T]:
-        """The paginator of one list operation: ``GET path?page=&limit=`` plus ``query``.
+        """The paginator of list operation ``op``: ``GET path?page=&limit=`` plus ``query``.
 
         ``params`` are the operation's own arguments (``None``: not given); a checkpoint in
         ``options["resume_from"]`` restores them and ``limit`` (an explicit different value is
         an error). ``query(params)`` turns them into query parameters, checked at once.
         """
+        assert op.paging is not None, op.name
+        operation, path, secret_only = op.name, op.path, op.secret_only
+        default_limit, max_limit = op.paging.default_limit, op.paging.max_limit
         rest: dict[str, Any] = dict(options)
         paging = {name: rest.pop(name) for name in _PAGING if name in rest}
         call = cast(CallOptions, rest)
@@ -95,7 +109,7 @@ class Resource:
         check_int_range(limit, "limit", 1, max_limit)
         check_int_range(page, "page", 1)
         limiter = self._client._transport.rate_limiter
-        rows: Any = list[item]  # type: ignore[valid-type]
+        rows: Any = op.response
 
         async def fetch(page_no: int, size: int) -> PageResult[T]:
             request = Request(
@@ -133,6 +147,27 @@ class Resource:
         # A page that needed a retry met a struggling server (429, 503, 5xx, a dropped
         # connection): fewer requests in flight help it more than more do.
         return PageResult(Page(items, pagination), env.attempts, throttled=env.attempts > 1)
+
+
+def _request(
+    op: Operation[Any],
+    path: tuple[str, ...],
+    params: Mapping[str, str | int] | None,
+    json: Mapping[str, Any] | None,
+) -> Request:
+    """The request of one call of ``op``; path arguments are checked and percent-encoded."""
+    url = op.path
+    for param, value in zip(op.path_params, path, strict=True):
+        url = url.replace(f"{{{param.wire}}}", path_segment(value, param.arg))
+    keyed = op.idempotent_with is not None and json is not None and op.idempotent_with in json
+    return Request(
+        op.method,
+        url,
+        params=params,
+        json=json,
+        idempotent=op.idempotent or keyed,
+        secret_only=op.secret_only,
+    )
 
 
 def _structure_data(env: Envelope, cls: type[T]) -> T:

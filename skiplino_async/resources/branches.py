@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Unpack
 
-from .._protocol import path_segment
-from .._request import Request
+from .._operations import BRANCH_TREE, LIST_BRANCHES
 from .._types import CallOptions
 from ..models import Branch, BranchTreeGroup
 from ._base import Resource
 
+# Aliases: inside the class, ``list`` is the method.
 _Branches = list[Branch]
 _Tree = list[BranchTreeGroup]
 
@@ -21,7 +21,7 @@ class Branches(Resource):
 
     async def list(self, **options: Unpack[CallOptions]) -> _Branches:
         """``GET /branches``: the company's active branches, each with its open state."""
-        return await self._call(Request("GET", "/branches"), _Branches, options)
+        return await self._run(LIST_BRANCHES, options)
 
     async def tree(self, branch_id: str, **options: Unpack[CallOptions]) -> _Tree:
         """``GET /branches/{branchId}/tree``: active service groups with their active services.
@@ -29,5 +29,4 @@ class Branches(Resource):
         Empty groups are left out by the API. A service's ``is_appointment`` says whether to
         look up slots and book with a ``time``.
         """
-        path = f"/branches/{path_segment(branch_id, 'branch_id')}/tree"
-        return await self._call(Request("GET", path), _Tree, options)
+        return await self._run(BRANCH_TREE, options, branch_id)

@@ -6,8 +6,15 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Unpack
 
+from .._operations import (
+    CREATE_CUSTOMER,
+    CUSTOMER_TICKETS,
+    DELETE_CUSTOMER,
+    GET_CUSTOMER,
+    LIST_CUSTOMERS,
+    UPDATE_CUSTOMER,
+)
 from .._protocol import at_least_one, require_str
-from .._request import Request
 from .._types import NOT_GIVEN, CallOptions, NotGiven
 from ..errors import UnprocessableEntityError
 from ..models import Customer, Ticket
@@ -51,16 +58,9 @@ class Customers(Resource):
         body = _fields(external_id=external_id, name=name, email=email, mobile=mobile)
         if metadata is not None:
             body["metadata"] = _metadata(metadata)
-        request = Request(
-            "POST",
-            "/customers/create",
-            json=body,
-            idempotent=external_id is not None,
-            secret_only=True,
-        )
         with self._client._deadline_scope(call):
             try:
-                return await self._call(request, Customer, call)
+                return await self._run(CREATE_CUSTOMER, call, json=body)
             except UnprocessableEntityError as exc:
                 taken = external_id is not None and _says(exc, "externalId", _TAKEN)
                 if not (taken and exc.attempts > 1):
@@ -108,13 +108,11 @@ class Customers(Resource):
         Returns at once: ``async for`` walks every customer across pages, ``await`` gives the
         one page, ``.pages()`` walks pages. Takes the paginated-call options (``prefetch``,
         ``resume_from``, ``on_page``, ``on_drift``, ``strict``, ``max_items``: see
-        :class:`~skiplino_async.resources._base.PageOptions`) and the per-call options.
+        :class:`~skiplino_async.PageOptions`) and the per-call options.
         """
         return self._paginate(
-            "customers.list", "/customers/getAll", Customer, _customer_key,
-            limit=limit, default_limit=100, max_limit=100, page=page, options=options,
-            secret_only=True,
-        )  # fmt: skip
+            LIST_CUSTOMERS, _customer_key, limit=limit, page=page, options=options
+        )
 
     async def get(
         self,
@@ -128,9 +126,7 @@ class Customers(Resource):
         An unknown customer is a 422 (``field_errors`` says "This value does not exist."),
         not a 404.
         """
-        params = _locator(id, external_id)
-        request = Request("GET", "/customers/getOne", params=params, secret_only=True)
-        return await self._call(request, Customer, call)
+        return await self._run(GET_CUSTOMER, call, params=_locator(id, external_id))
 
     async def update(
         self,
@@ -159,8 +155,7 @@ class Customers(Resource):
                 body[wire] = value
         if metadata is not NOT_GIVEN:
             body["metadata"] = None if metadata is None else _metadata(metadata)
-        request = Request("PUT", "/customers/update", json=body, secret_only=True)
-        return await self._call(request, Customer, call)
+        return await self._run(UPDATE_CUSTOMER, call, json=body)
 
     async def delete(
         self,
@@ -171,9 +166,8 @@ class Customers(Resource):
     ) -> None:
         """``DELETE /customers/delete``: permanent. The customer's tickets stay."""
         params = _locator(id, external_id)
-        request = Request("DELETE", "/customers/delete", params=params, secret_only=True)
         try:
-            await self._send(request, call)
+            await self._run(DELETE_CUSTOMER, call, params=params)
         except UnprocessableEntityError as exc:
             # A retry after a lost answer finds the customer gone: the first attempt deleted it.
             field = "id" if "id" in params else "externalId"
@@ -196,8 +190,7 @@ class Customers(Resource):
         passed as ``resume_from`` also restores the customer (``id`` or ``external_id``).
         """
         return self._paginate(
-            "customers.tickets", "/customers/tickets", Ticket, _ticket_key,
-            limit=limit, default_limit=10, max_limit=10, page=page, options=options,
+            CUSTOMER_TICKETS, _ticket_key, limit=limit, page=page, options=options,
             params={"id": id, "external_id": external_id},
             query=lambda given: _locator(given["id"], given["external_id"]),
         )  # fmt: skip

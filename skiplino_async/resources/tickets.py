@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime
 from typing import Any, Final, Unpack
 
+from .._operations import BOOK_TICKET, CANCEL_TICKET, GET_TICKET, RESCHEDULE_TICKET
 from .._protocol import (
     at_most_one,
     encode_location,
@@ -16,7 +17,6 @@ from .._protocol import (
     path_segment,
     require_str,
 )
-from .._request import Request
 from .._types import CallOptions
 from ..errors import APIConnectionError, InternalServerError, RateLimitError
 from ..models import Ticket, TicketStatus
@@ -80,8 +80,7 @@ class Tickets(Resource):
             body["options"] = dict(options)
         if location is not None:
             body["location"] = encode_location(location)
-        request = Request("POST", "/tickets/book", json=body, idempotent=False)
-        return await self._call(request, Ticket, call)
+        return await self._run(BOOK_TICKET, call, json=body)
 
     async def book_walk_in(
         self,
@@ -133,16 +132,14 @@ class Tickets(Resource):
 
     async def get(self, ticket_id: str, **call: Unpack[CallOptions]) -> Ticket:
         """``GET /tickets/{id}``: the ticket now; ``queue_size``/``waiting_time`` while waiting."""
-        path = f"/tickets/{path_segment(ticket_id, 'ticket_id')}"
-        return await self._call(Request("GET", path), Ticket, call)
+        return await self._run(GET_TICKET, call, ticket_id)
 
     async def cancel(self, ticket_id: str, **call: Unpack[CallOptions]) -> Ticket:
         """``POST /tickets/{id}/cancel``: cancel a waiting or upcoming ticket.
 
         Any other status is a :class:`ConflictError` (409), including a second cancel.
         """
-        path = f"/tickets/{path_segment(ticket_id, 'ticket_id')}/cancel"
-        return await self._call(Request("POST", path, idempotent=False), Ticket, call)
+        return await self._run(CANCEL_TICKET, call, ticket_id)
 
     async def reschedule(
         self,
@@ -158,12 +155,11 @@ class Tickets(Resource):
         Exactly one of ``customer_id`` / ``customer_external_id`` must name the ticket's
         customer.
         """
-        path = f"/tickets/{path_segment(ticket_id, 'ticket_id')}/change-time"
+        path_segment(ticket_id, "ticket_id")  # a bad id is named first
         exactly_one("customer_id", customer_id, "customer_external_id", customer_external_id)
         body: dict[str, Any] = {"time": encode_time(time)}
         _put_customer(body, customer_id, customer_external_id)
-        request = Request("POST", path, json=body, idempotent=False)
-        return await self._call(request, Ticket, call)
+        return await self._run(RESCHEDULE_TICKET, call, ticket_id, json=body)
 
     async def watch(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -11,6 +12,7 @@ import orjson
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from .._operations import OPERATIONS, Operation
 from . import _ops as ops
 from ._faults import Faults, Handler
 from ._i18n import resolve_locale
@@ -59,6 +61,8 @@ class RecordedRequest:
 
 
 REQUESTS_KEY: Final[web.AppKey[list[RecordedRequest]]] = web.AppKey("skiplino_requests")
+#: ``(method, route's canonical path)`` -> the operation served there.
+ROUTES_KEY: Final[web.AppKey[dict[tuple[str, str], Operation[Any]]]] = web.AppKey("skiplino_routes")
 
 
 def json_response(status: int, body: Mapping[str, Any]) -> web.Response:
@@ -77,17 +81,21 @@ def relative_path(path: str, base_path: str) -> str:
     return path
 
 
-def _is_secret_only(path: str) -> bool:
-    # Every customers/* operation needs a secret key except listing a customer's tickets.
-    return path.startswith("/customers/") and path != "/customers/tickets"
+def _operation(request: web.Request) -> Operation[Any] | None:
+    """The row of the table the request was routed to (``None``: no route matched)."""
+    resource = request.match_info.route.resource
+    if resource is None:
+        return None
+    return request.app[ROUTES_KEY].get((request.method, resource.canonical))
 
 
-def _authenticate(request: web.Request, state: FakeState, path: str) -> None:
+def _authenticate(request: web.Request, state: FakeState) -> None:
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     kind = state.api_keys.get(key.strip()) if scheme.lower() == "bearer" else None
     if kind is None:
         raise ops.ApiError(401, "Unauthenticated.", "Invalid or missing API key.")
-    if kind != "secret" and _is_secret_only(path):
+    op = _operation(request)
+    if kind != "secret" and op is not None and op.secret_only:
         raise ops.ApiError(
             401, "Unauthenticated.", "This operation requires a secret key (sk_...)."
         )
@@ -119,68 +127,45 @@ def _reply(reply: ops.Reply) -> web.Response:
 # -- handlers --------------------------------------------------------------------------------
 
 
-async def _branches(request: web.Request) -> web.StreamResponse:
-    return _reply(ops.list_branches(request.app[STATE_KEY], _locale(request)))
+def _handler(op: Operation[Any]) -> Handler:
+    """The route of one row of the table: parse the request, run the operation, reply."""
+    run = ops.HANDLERS[op.name]
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        # An operation without a body accepts and ignores one (cancel).
+        body = await _json_body(request) if op.body is not None else None
+        call = ops.Call(
+            request.app[STATE_KEY], _locale(request), request.match_info, request.query, body
+        )
+        return _reply(run(call))
+
+    return handle
 
 
-async def _branch_tree(request: web.Request) -> web.StreamResponse:
-    branch_id = request.match_info["branch_id"]
-    return _reply(ops.branch_tree(request.app[STATE_KEY], _locale(request), branch_id))
+def _route(op: Operation[Any]) -> str:
+    """The aiohttp route of ``op``'s path; a parameter never matches a sibling's literal
+    segment (``/tickets/{id}`` is not ``/tickets/book``, so GET /tickets/book is a 405)."""
+    parts = op.path.split("/")
+    for index, part in enumerate(parts):
+        if part.startswith("{"):
+            taken = sorted(_literals_at(parts, index))
+            if taken:
+                alternatives = "|".join(re.escape(word) for word in taken)
+                parts[index] = f"{{{part[1:-1]}:(?!(?:{alternatives})$)[^/]+}}"
+    return "/".join(parts)
 
 
-async def _slots(request: web.Request) -> web.StreamResponse:
-    service_id = request.match_info["service_id"]
-    return _reply(ops.service_slots(request.app[STATE_KEY], service_id, request.query))
-
-
-async def _book(request: web.Request) -> web.StreamResponse:
-    body = await _json_body(request)
-    return _reply(ops.book_ticket(request.app[STATE_KEY], _locale(request), body))
-
-
-async def _ticket(request: web.Request) -> web.StreamResponse:
-    ticket_id = request.match_info["ticket_id"]
-    return _reply(ops.get_ticket(request.app[STATE_KEY], _locale(request), ticket_id))
-
-
-async def _cancel(request: web.Request) -> web.StreamResponse:
-    await request.read()  # an optional body is accepted and ignored
-    ticket_id = request.match_info["ticket_id"]
-    return _reply(ops.cancel_ticket(request.app[STATE_KEY], _locale(request), ticket_id))
-
-
-async def _change_time(request: web.Request) -> web.StreamResponse:
-    ticket_id = request.match_info["ticket_id"]
-    state = request.app[STATE_KEY]
-    body = await _json_body(request)
-    return _reply(ops.change_ticket_time(state, _locale(request), ticket_id, body))
-
-
-async def _create_customer(request: web.Request) -> web.StreamResponse:
-    body = await _json_body(request)
-    return _reply(ops.create_customer(request.app[STATE_KEY], body))
-
-
-async def _list_customers(request: web.Request) -> web.StreamResponse:
-    return _reply(ops.list_customers(request.app[STATE_KEY], request.query))
-
-
-async def _get_customer(request: web.Request) -> web.StreamResponse:
-    return _reply(ops.get_customer(request.app[STATE_KEY], request.query))
-
-
-async def _update_customer(request: web.Request) -> web.StreamResponse:
-    body = await _json_body(request)
-    return _reply(ops.update_customer(request.app[STATE_KEY], body))
-
-
-async def _delete_customer(request: web.Request) -> web.StreamResponse:
-    return _reply(ops.delete_customer(request.app[STATE_KEY], request.query))
-
-
-async def _customer_tickets(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE_KEY]
-    return _reply(ops.customer_tickets(state, _locale(request), request.query))
+def _literals_at(parts: list[str], index: int) -> set[str]:
+    """Literal segments other paths have at ``index`` where they otherwise equal ``parts``."""
+    out = set()
+    for other in OPERATIONS:
+        theirs = other.path.split("/")
+        same_elsewhere = len(theirs) == len(parts) and all(
+            a == b for i, (a, b) in enumerate(zip(parts, theirs, strict=True)) if i != index
+        )
+        if same_elsewhere and not theirs[index].startswith("{"):
+            out.add(theirs[index])
+    return out
 
 
 def _openapi_handler(base_path: str) -> Handler:
@@ -192,24 +177,6 @@ def _openapi_handler(base_path: str) -> Handler:
     return openapi
 
 
-_ROUTES: Final[tuple[tuple[str, str, Handler], ...]] = (
-    ("GET", "/branches", _branches),
-    ("GET", "/branches/{branch_id}/tree", _branch_tree),
-    ("GET", "/services/{service_id}/slots", _slots),
-    ("POST", "/tickets/book", _book),
-    # Not "book": otherwise OPTIONS or GET /tickets/book would match this route too.
-    ("GET", "/tickets/{ticket_id:(?!book$)[^/]+}", _ticket),
-    ("POST", "/tickets/{ticket_id}/cancel", _cancel),
-    ("POST", "/tickets/{ticket_id}/change-time", _change_time),
-    ("POST", "/customers/create", _create_customer),
-    ("GET", "/customers/getAll", _list_customers),
-    ("GET", "/customers/getOne", _get_customer),
-    ("PUT", "/customers/update", _update_customer),
-    ("DELETE", "/customers/delete", _delete_customer),
-    ("GET", "/customers/tickets", _customer_tickets),
-)
-
-
 # -- middlewares -----------------------------------------------------------------------------
 
 
@@ -219,9 +186,8 @@ def _envelope_middleware(base_path: str) -> Middleware:
     @web.middleware
     async def envelope(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            path = relative_path(request.path, base_path)
             if not _is_openapi(request.path, base_path):
-                _authenticate(request, request.app[STATE_KEY], path)
+                _authenticate(request, request.app[STATE_KEY])
             return await handler(request)
         except ops.ApiError as exc:
             return _error_response(exc)
@@ -316,8 +282,11 @@ def create_app(
     app[STATE_KEY] = state if state is not None else FakeState()
     app[FAULTS_KEY] = faults
     app[REQUESTS_KEY] = requests if requests is not None else []
-    for method, path, handler in _ROUTES:
-        app.router.add_route(method, base_path + path, handler)
+    routes: dict[tuple[str, str], Operation[Any]] = {}
+    for op in OPERATIONS:
+        route = app.router.add_route(op.method, base_path + _route(op), _handler(op))
+        routes[(op.method, route.resource.canonical if route.resource else "")] = op
+    app[ROUTES_KEY] = routes
     openapi = _openapi_handler(base_path)
     app.router.add_get(base_path + OPENAPI_PATH, openapi)
     if base_path:

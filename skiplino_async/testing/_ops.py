@@ -1,19 +1,23 @@
-"""The 13 API operations in wire terms: input validation, state calls, JSON envelopes.
+"""The API operations in wire terms: input validation, state calls, JSON envelopes.
 
-Pure functions over :class:`FakeState`: parsed JSON bodies and query mappings in, a
-:class:`Reply` out, or an :class:`ApiError` raised. No HTTP library is involved.
+Pure functions of a :class:`Call` (the state, the locale, the path parameters, the query and
+the parsed JSON body): a :class:`Reply` out, or an :class:`ApiError` raised. No HTTP library
+is involved. :data:`HANDLERS` maps each row of the SDK's table of operations to its function.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
+from .. import _operations as api
+from .._wirefields import wire_fields
 from .._wiretime import format_wire_time as format_time  # the SDK's own wire format
+from ..models import Customer
 from ._i18n import translate
 from ._records import CustomerRecord, TicketRecord
 from ._state import (
@@ -36,8 +40,6 @@ TYPE_STRING: Final = "This value should be of type string."
 TYPE_OBJECT: Final = "This value should be of type object."
 TYPE_INTEGER: Final = "This value should be of type integer."
 MAX_STRING_LENGTH: Final = 255
-#: Upper bound for ``page`` so that every echoed number stays a JSON-safe 32-bit integer.
-MAX_PAGE: Final = 2**31 - 1
 
 _TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -71,6 +73,18 @@ def not_found(text: str) -> ApiError:
 
 
 @dataclass(frozen=True, slots=True)
+class Call:
+    """One request, parsed: what an operation reads."""
+
+    state: FakeState
+    locale: str
+    path: Mapping[str, str]
+    query: Query
+    #: The parsed JSON body (``None`` for operations that take none).
+    body: object = None
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A success response: status code and JSON body."""
 
@@ -85,22 +99,17 @@ def _success(message: str, data: Any, status: int = 200) -> Reply:
 # -- serialisation ---------------------------------------------------------------------------
 
 
+#: ``(wire key, record attribute, is a time)`` of every field of the SDK's Customer model.
+_CUSTOMER_FIELDS: Final = tuple((f.wire, f.attr, f.type is datetime) for f in wire_fields(Customer))
+
+
 def customer_json(customer: CustomerRecord) -> Json:
     """The wire form of a customer; unset optional fields are absent, not null."""
-    out: Json = {"_id": customer.id}
-    if customer.external_id is not None:
-        out["externalId"] = customer.external_id
-    out["companyId"] = customer.company_id
-    if customer.name is not None:
-        out["name"] = customer.name
-    if customer.email is not None:
-        out["email"] = customer.email
-    if customer.mobile is not None:
-        out["mobile"] = customer.mobile
-    if customer.metadata is not None:
-        out["metadata"] = customer.metadata
-    out["createdAt"] = format_time(customer.created_at)
-    out["updatedAt"] = format_time(customer.updated_at)
+    out: Json = {}
+    for key, attr, is_time in _CUSTOMER_FIELDS:
+        value = getattr(customer, attr)
+        if value is not None:
+            out[key] = format_time(value) if is_time else value
     return out
 
 
@@ -227,6 +236,14 @@ def _int_param(
     return value
 
 
+def _page(query: Query, paging: api.Paging | None, errors: dict[str, str]) -> tuple[int, int]:
+    """``page`` and ``limit`` of a list operation, checked against its row's rules."""
+    assert paging is not None
+    page = _int_param(query, "page", 1, 1, api.MAX_PAGE, errors)
+    limit = _int_param(query, "limit", api.API_DEFAULT_LIMIT, 1, paging.max_limit, errors)
+    return page, limit
+
+
 def _customer_fields(data: Json, errors: dict[str, str]) -> dict[str, Any]:
     """The writable customer fields present in ``data`` (snake_case); ``None`` = remove."""
     fields: dict[str, Any] = {}
@@ -286,8 +303,9 @@ def _rejected(exc: BookingRejected, locale: str) -> ApiError:
 # -- branches and services -------------------------------------------------------------------
 
 
-def list_branches(state: FakeState, locale: str) -> Reply:
+def list_branches(call: Call) -> Reply:
     """``GET /branches``."""
+    state, locale = call.state, call.locale
     data = [
         {"id": b.id, "name": b.name(locale), "branchStatus": {"isBranchOpen": b.is_open}}
         for b in state.active_branches()
@@ -295,9 +313,10 @@ def list_branches(state: FakeState, locale: str) -> Reply:
     return _success("Branches fetched successfully.", data)
 
 
-def branch_tree(state: FakeState, locale: str, branch_id: str) -> Reply:
+def branch_tree(call: Call) -> Reply:
     """``GET /branches/{branchId}/tree``."""
-    tree = state.branch_tree(branch_id)
+    state, locale = call.state, call.locale
+    tree = state.branch_tree(call.path["branchId"])
     if tree is None:
         raise not_found("Branch not found.")
     data = [
@@ -319,14 +338,15 @@ def branch_tree(state: FakeState, locale: str, branch_id: str) -> Reply:
     return _success("Branch tree fetched successfully.", data)
 
 
-def service_slots(state: FakeState, service_id: str, query: Query) -> Reply:
+def service_slots(call: Call) -> Reply:
     """``GET /services/{id}/slots?date=YYYY-MM-DD``; fully booked slots are omitted."""
-    service = state.find_service(service_id)
+    state = call.state
+    service = state.find_service(call.path["id"])
     if service is None:
         raise not_found("Service not found.")
     if not service.is_appointment:
         raise validation_error({"id": "This service does not support appointment booking."})
-    raw = query.get("date")
+    raw = call.query.get("date")
     today = state.today()
     day = today
     if raw is not None:
@@ -345,9 +365,10 @@ def service_slots(state: FakeState, service_id: str, query: Query) -> Reply:
 # -- tickets ---------------------------------------------------------------------------------
 
 
-def book_ticket(state: FakeState, locale: str, body: object) -> Reply:
+def book_ticket(call: Call) -> Reply:
     """``POST /tickets/book``: walk-in without ``time``, appointment with it."""
-    data = _object_body(body)
+    state, locale = call.state, call.locale
+    data = _object_body(call.body)
     errors: dict[str, str] = {}
     service_id = _required_str(data, "serviceId", errors)
     group_id = _required_str(data, "groupOfServiceId", errors)
@@ -386,18 +407,20 @@ def book_ticket(state: FakeState, locale: str, body: object) -> Reply:
     return _success(message, ticket_json(state, ticket, locale), 201)
 
 
-def get_ticket(state: FakeState, locale: str, ticket_id: str) -> Reply:
+def get_ticket(call: Call) -> Reply:
     """``GET /tickets/{id}``."""
-    ticket = state.get_ticket(ticket_id)
+    state, locale = call.state, call.locale
+    ticket = state.get_ticket(call.path["id"])
     if ticket is None:
         raise not_found("Ticket not found.")
     return _success("Ticket fetched successfully.", ticket_json(state, ticket, locale))
 
 
-def cancel_ticket(state: FakeState, locale: str, ticket_id: str) -> Reply:
+def cancel_ticket(call: Call) -> Reply:
     """``POST /tickets/{id}/cancel``; any request body is ignored."""
+    state, locale = call.state, call.locale
     try:
-        ticket = state.cancel_ticket(ticket_id)
+        ticket = state.cancel_ticket(call.path["id"])
     except KeyError:
         raise validation_error({"id": DOES_NOT_EXIST}) from None
     except NotCancellable:
@@ -409,11 +432,12 @@ def cancel_ticket(state: FakeState, locale: str, ticket_id: str) -> Reply:
     return _success("Ticket cancelled successfully.", ticket_json(state, ticket, locale))
 
 
-def change_ticket_time(state: FakeState, locale: str, ticket_id: str, body: object) -> Reply:
+def change_ticket_time(call: Call) -> Reply:
     """``POST /tickets/{id}/change-time``."""
+    state, locale, ticket_id = call.state, call.locale, call.path["id"]
     if state.get_ticket(ticket_id) is None:
         raise not_found("Ticket not found.")
-    data = _object_body(body)
+    data = _object_body(call.body)
     errors: dict[str, str] = {}
     when = None
     if data.get("time", "") == "":
@@ -442,9 +466,10 @@ def change_ticket_time(state: FakeState, locale: str, ticket_id: str, body: obje
 # -- customers -------------------------------------------------------------------------------
 
 
-def create_customer(state: FakeState, body: object) -> Reply:
+def create_customer(call: Call) -> Reply:
     """``POST /customers/create``; empty fields are not stored."""
-    data = _object_body(body)
+    state = call.state
+    data = _object_body(call.body)
     errors: dict[str, str] = {}
     fields = _customer_fields(data, errors)
     if errors:
@@ -456,11 +481,11 @@ def create_customer(state: FakeState, body: object) -> Reply:
     return _success("Customer created successfully.", customer_json(customer), 201)
 
 
-def list_customers(state: FakeState, query: Query) -> Reply:
+def list_customers(call: Call) -> Reply:
     """``GET /customers/getAll?page&limit``: newest-inserted first."""
+    state = call.state
     errors: dict[str, str] = {}
-    page = _int_param(query, "page", 1, 1, MAX_PAGE, errors)
-    limit = _int_param(query, "limit", 10, 1, 100, errors)
+    page, limit = _page(call.query, api.LIST_CUSTOMERS.paging, errors)
     if errors:
         raise validation_error(errors)
     customers = state.customers_page((page - 1) * limit, limit)
@@ -474,10 +499,10 @@ def list_customers(state: FakeState, query: Query) -> Reply:
     )
 
 
-def get_customer(state: FakeState, query: Query) -> Reply:
+def get_customer(call: Call) -> Reply:
     """``GET /customers/getOne?id|externalId``: unknown customers are a 422, not a 404."""
     errors: dict[str, str] = {}
-    customer, key = _locate_customer(state, query, errors)
+    customer, key = _locate_customer(call.state, call.query, errors)
     if errors:
         raise validation_error(errors)
     if customer is None:
@@ -485,9 +510,10 @@ def get_customer(state: FakeState, query: Query) -> Reply:
     return _success("Customer fetched successfully.", customer_json(customer))
 
 
-def update_customer(state: FakeState, body: object) -> Reply:
+def update_customer(call: Call) -> Reply:
     """``PUT /customers/update``: partial update located by ``id`` (wins) or ``externalId``."""
-    data = _object_body(body)
+    state = call.state
+    data = _object_body(call.body)
     errors: dict[str, str] = {}
     locator_id = _optional_str(data, "id", errors)
     fields = _customer_fields(data, errors)
@@ -518,10 +544,11 @@ def update_customer(state: FakeState, body: object) -> Reply:
     return _success("Customer updated successfully.", customer_json(updated))
 
 
-def delete_customer(state: FakeState, query: Query) -> Reply:
+def delete_customer(call: Call) -> Reply:
     """``DELETE /customers/delete?id|externalId``: 200 with ``data: null``."""
+    state = call.state
     errors: dict[str, str] = {}
-    customer, key = _locate_customer(state, query, errors)
+    customer, key = _locate_customer(state, call.query, errors)
     if errors:
         raise validation_error(errors)
     if customer is None:
@@ -530,12 +557,12 @@ def delete_customer(state: FakeState, query: Query) -> Reply:
     return _success("Customer deleted successfully.", None)
 
 
-def customer_tickets(state: FakeState, locale: str, query: Query) -> Reply:
+def customer_tickets(call: Call) -> Reply:
     """``GET /customers/tickets?id|externalId&page&limit``: newest first, limit 1-10."""
+    state, locale = call.state, call.locale
     errors: dict[str, str] = {}
-    page = _int_param(query, "page", 1, 1, MAX_PAGE, errors)
-    limit = _int_param(query, "limit", 10, 1, 10, errors)
-    customer, _ = _locate_customer(state, query, errors)
+    page, limit = _page(call.query, api.CUSTOMER_TICKETS.paging, errors)
+    customer, _ = _locate_customer(state, call.query, errors)
     if errors:
         raise validation_error(errors)
     if customer is None:
@@ -549,3 +576,21 @@ def customer_tickets(state: FakeState, locale: str, query: Query) -> Reply:
             "pagination": pagination_json(total, page, limit),
         },
     )
+
+
+#: The function of each operation of the SDK's table, by the row's name.
+HANDLERS: Final[Mapping[str, Callable[[Call], Reply]]] = {
+    "branches.list": list_branches,
+    "branches.tree": branch_tree,
+    "services.slots": service_slots,
+    "tickets.book": book_ticket,
+    "tickets.get": get_ticket,
+    "tickets.cancel": cancel_ticket,
+    "tickets.reschedule": change_ticket_time,
+    "customers.create": create_customer,
+    "customers.list": list_customers,
+    "customers.get": get_customer,
+    "customers.update": update_customer,
+    "customers.delete": delete_customer,
+    "customers.tickets": customer_tickets,
+}

@@ -16,6 +16,7 @@ import pytest
 from openapi_check import Document
 
 from skiplino_async import APIStatusError, RetryPolicy, Skiplino
+from skiplino_async._operations import OPERATIONS
 from skiplino_async.testing import FakeSkiplino
 
 LAYLA_ID = "9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b"
@@ -225,9 +226,10 @@ async def test_time_strings_with_an_offset_or_none_are_sent_in_utc_with_z(
     sdk.assert_allowed()
 
 
-def test_the_scenarios_cover_all_13_operations() -> None:
+def test_the_scenarios_cover_every_operation() -> None:
     covered = set().union(*(ids for ids, _ in SCENARIOS.values()))
     assert covered == {op.spec["operationId"] for op in DOC.operations}
+    assert covered == {op.operation_id for op in OPERATIONS}
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

@@ -30,13 +30,13 @@ import importlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Final, Literal, Protocol
+from typing import Any, BinaryIO, Final, Protocol
 
 import attrs
 
 from .._errors import ExportUsageError
+from .._job import Kind
 
-Kind = Literal["customers", "tickets"]
 Row = dict[str, Any]
 
 

@@ -7,18 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from ..._converter import _optional_of, _resolved, _wire_name
+from ..._wirefields import wire_fields
 from ...models import Customer, Ref, Ticket
 
 
 def _wire_fields(cls: type) -> dict[str, Any]:
     """``{wire name: its type without None}`` of a model's documented fields, in order."""
-    out = {}
-    for field in _resolved(cls):
-        if field.name != "extra":
-            tp = _optional_of(field.type)
-            out[_wire_name(cls, field.name)] = field.type if tp is None else tp
-    return out
+    return {field.wire: field.type for field in wire_fields(cls)}
 
 
 _TYPES: Final = {"customers": _wire_fields(Customer), "tickets": _wire_fields(Ticket)}

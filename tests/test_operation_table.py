@@ -1,0 +1,139 @@
+"""The table of operations is what the SDK, the fake server and the OpenAPI document all read:
+each row has its SDK method, its fake handler and route, its key rule; and the models, the
+fake's records and the document's schemas name the same fields."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from typing import Any
+
+import aiohttp
+import pytest
+
+from skiplino_async import Skiplino, models
+from skiplino_async._operations import OPERATIONS, Operation
+from skiplino_async._wirefields import wire_fields
+from skiplino_async.export._job import LISTS, MAX_LIMIT
+from skiplino_async.testing import CustomerRecord, FakeSkiplino, FakeState, openapi_document
+from skiplino_async.testing._ops import (
+    HANDLERS,
+    Call,
+    branch_tree,
+    customer_json,
+    list_branches,
+    service_slots,
+    ticket_json,
+)
+
+WITHDRAWAL = "6fe8fb8b12"  # an open walk-in service of SEEF
+TELLER = "7c1f9a3b2d"  # its group
+SEEF = "802b33af66"
+OPENING = "9c3e1a7b5d"  # an appointment service
+
+
+def _wire(cls: type) -> set[str]:
+    return {f.wire for f in wire_fields(cls)}
+
+
+def _method(client: Skiplino, op: Operation[Any]) -> Any:
+    namespace, name = op.name.split(".")
+    return getattr(getattr(client, namespace), name)
+
+
+def test_rows_are_unique() -> None:
+    assert len({op.name for op in OPERATIONS}) == len(OPERATIONS)
+    assert len({op.operation_id for op in OPERATIONS}) == len(OPERATIONS)
+    assert len({(op.method, op.path) for op in OPERATIONS}) == len(OPERATIONS)
+
+
+async def test_every_row_is_an_sdk_method_and_a_fake_handler() -> None:
+    async with Skiplino(api_key="sk_test", base_url="http://127.0.0.1:9") as client:
+        for op in OPERATIONS:
+            assert inspect.iscoroutinefunction(_method(client, op)) or op.paging, op.name
+    assert set(HANDLERS) == {op.name for op in OPERATIONS}
+
+
+async def test_paged_methods_default_to_the_rows_page_size() -> None:
+    async with Skiplino(api_key="sk_test", base_url="http://127.0.0.1:9") as client:
+        for op in OPERATIONS:
+            if op.paging is not None:
+                limit = inspect.signature(_method(client, op)).parameters["limit"]
+                assert limit.default == op.paging.default_limit, op.name
+
+
+def test_the_export_lists_and_limits_come_from_the_table() -> None:
+    assert {kind: op.name for kind, op in LISTS.items()} == {
+        "customers": "customers.list",
+        "tickets": "customers.tickets",
+    }
+    assert MAX_LIMIT == {"customers": 100, "tickets": 10}
+
+
+def test_the_document_has_a_path_per_row() -> None:
+    paths = openapi_document()["paths"]
+    found = {
+        (m.upper(), p, op["operationId"]) for p, item in paths.items() for m, op in item.items()
+    }
+    assert found == {(op.method, op.path, op.operation_id) for op in OPERATIONS}
+
+
+async def test_the_fake_routes_each_row_and_checks_its_key_rule() -> None:
+    async with FakeSkiplino() as fake, aiohttp.ClientSession() as http:
+        headers = {"Authorization": f"Bearer {fake.public_key}"}
+        for op in OPERATIONS:
+            path = op.path.replace("{branchId}", SEEF).replace("{id}", "x")
+            async with http.request(op.method, fake.url + path, headers=headers) as response:
+                body = await response.json()
+                assert "route" not in str(body.get("error")), op.name  # routed, not "no route"
+                assert (response.status == 401) == op.secret_only, op.name
+
+
+# -- fields: models, the fake's records and the document's schemas ---------------------------
+
+
+def test_every_response_model_has_a_schema_with_exactly_its_fields() -> None:
+    schemas = openapi_document()["components"]["schemas"]
+    response_models = {models.Pagination, models.Service}
+    for op in OPERATIONS:
+        if op.response is not type(None):
+            response_models.add(getattr(op.response, "__args__", (op.response,))[0])
+    for cls in response_models:
+        assert set(schemas[cls.__name__]["properties"]) == _wire(cls), cls.__name__
+
+
+def test_the_fakes_customer_record_and_json_have_exactly_the_models_fields() -> None:
+    record_fields = {f.name for f in dataclasses.fields(CustomerRecord)} - {"seq"}
+    assert record_fields == {f.attr for f in wire_fields(models.Customer)}
+    state = FakeState(customers=0)
+    full = state.add_customer(
+        external_id="x-1", name="N", email="n@example.com", mobile="+1", metadata={"a": 1}
+    )
+    assert set(customer_json(full)) == _wire(models.Customer)
+
+
+def test_the_fakes_ticket_json_has_exactly_the_models_fields() -> None:
+    state = FakeState(customers=1)
+    customer = next(state.iter_customers())
+    ticket = state.book_ticket(WITHDRAWAL, TELLER, customer_id=customer.id)
+    assert set(ticket_json(state, ticket, "en")) == _wire(models.Ticket)
+
+
+@pytest.mark.parametrize(
+    ("run", "path", "cls"),
+    [
+        (list_branches, {}, models.Branch),
+        (branch_tree, {"branchId": SEEF}, models.BranchTreeGroup),
+        (service_slots, {"id": OPENING}, models.Slot),
+    ],
+)
+def test_the_fakes_catalogue_json_has_exactly_the_models_fields(
+    run: Any, path: dict[str, str], cls: type
+) -> None:
+    data = run(Call(FakeState(customers=0), "en", path, {})).body["data"]
+    assert data
+    assert all(set(item) == _wire(cls) for item in data)
+    if cls is models.BranchTreeGroup:
+        services = [s for group in data for s in group["services"]]
+        assert services
+        assert all(set(s) == _wire(models.Service) for s in services)
