@@ -2,9 +2,8 @@
 
 A :class:`Request` is built by a resource method from its row of the table of operations (or
 by ``client.request``); :class:`Settings` are the client's defaults with the call's overrides.
-The transport turns the two into bytes on the wire (``Transport.wire``, through
-:func:`._protocol.encode_query` and :func:`._protocol.encode_json`), refusing anything it
-cannot send exactly.
+:meth:`._wire.WireFormat.build` turns the two into the bytes on the wire, refusing anything
+it cannot send exactly.
 """
 
 from __future__ import annotations

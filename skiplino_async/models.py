@@ -16,6 +16,9 @@ from typing import Any, ClassVar, Generic, Literal, Self, TypeVar, overload
 import attrs
 import orjson
 
+from ._converter import from_wire, to_wire
+from ._modelbase import ModelBase
+
 __all__ = [
     "Branch",
     "BranchStatus",
@@ -51,7 +54,7 @@ class TicketType(StrEnum):
     SEQUENTIAL = "sequential"
 
 
-class _Model:
+class _Model(ModelBase):
     """Wire-format conversion shared by every model.
 
     Subclassing is the registration: the converter makes structure and unstructure hooks for
@@ -61,14 +64,8 @@ class _Model:
 
     __slots__ = ()
 
-    #: The identifier's wire key (``Customer`` travels as ``_id``; the other spelling is
-    #: accepted when the documented one is absent).
-    _wire_id: ClassVar[str] = "id"
-
     def to_dict(self) -> dict[str, Any]:
         """The wire-format dict (``_id``, camelCase keys, ISO-8601 times), extras included."""
-        from ._converter import to_wire
-
         return to_wire(self)
 
     @overload
@@ -93,8 +90,6 @@ class _Model:
         Raises :class:`~skiplino_async.APIResponseValidationError` when ``data`` does not
         have the documented shape.
         """
-        from ._converter import from_wire
-
         return from_wire(data, cls)
 
 
