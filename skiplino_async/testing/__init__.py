@@ -10,8 +10,9 @@ Example::
         ...
         assert fake.state.tickets_created == 1
 
-This package depends only on aiohttp, orjson and the standard library; it never imports the
-SDK client, so it can check the client independently.
+Besides aiohttp, orjson and the standard library, this package reads only the SDK's table of
+operations and its models (what the API is: routes, key rules, page limits, fields); it never
+imports the SDK client (how the API is called), so it can check the client independently.
 """
 
 from __future__ import annotations
