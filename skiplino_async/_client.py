@@ -16,6 +16,7 @@ import aiohttp
 import attrs
 
 from . import _protocol
+from ._advice import Advice, AdvisedValueError, Instruction, Mention
 from ._converter import structure
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
@@ -107,7 +108,7 @@ class Skiplino:
         key, problem = _read_key(api_key)
         del api_key
         if key is None:
-            raise ValueError(problem)
+            raise AdvisedValueError(problem)
         if ssl is not None and not isinstance(ssl, _ssl.SSLContext):
             raise TypeError("ssl must be an ssl.SSLContext")
         if session is not None and trace_configs:
@@ -326,16 +327,23 @@ class Skiplino:
             )
 
 
-def _read_key(value: str | None) -> tuple[Secret | None, str]:
+_NO_KEY: Final = Advice(
+    "no API key: {api_key}",
+    {"api_key": Instruction("api_key", env="SKIPLINO_API_KEY")},
+)
+
+
+def _read_key(value: str | None) -> tuple[Secret | None, Advice]:
     """The API key as a :class:`Secret`, or ``None`` and why not. Never raises (see caller)."""
     key = value if value is not None else os.environ.get("SKIPLINO_API_KEY")
     if not key:
-        return None, (
-            "no API key: pass api_key=... or set the SKIPLINO_API_KEY environment variable"
-        )
+        return None, _NO_KEY
     if not isinstance(key, str) or not _protocol.is_header_safe(key):
-        return None, "api_key must be a single-line string of printable ASCII"
-    return Secret(key), ""
+        return None, Advice(
+            "{api_key} must be a single-line string of printable ASCII",
+            {"api_key": Mention("api_key")},
+        )
+    return Secret(key), _NO_KEY
 
 
 def _check_locale(value: str | None) -> str | None:

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 import attrs
 import orjson
 
+from ._advice import Advice, AdvisedValueError, Instruction, Mention, literal
 from ._wiretime import format_wire_time
 from .errors import (
     JSON,
@@ -303,21 +304,26 @@ def check_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
     """Validate the base URL. A secret key must never travel in clear text to another host."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"base_url must be an absolute http(s) URL, got {url!r}")
+        raise _bad_base_url(f"{{base_url}} must be an absolute http(s) URL, got {literal(url)}")
     if parts.query or parts.fragment:
-        raise ValueError("base_url must not carry a query string or fragment")
+        raise _bad_base_url("{base_url} must not carry a query string or fragment")
     if parts.path and not _PATH.fullmatch(parts.path.rstrip("/") or "/"):
         # Sent as written: a space or a raw non-ASCII character would make a broken request.
-        raise ValueError(f"base_url path {parts.path!r} must be percent-encoded")
+        raise _bad_base_url(f"{{base_url}} path {literal(parts.path)} must be percent-encoded")
     if parts.username is not None or parts.password is not None:
         # Credentials in a URL end up in logs and error messages; the API key is the credential.
-        raise ValueError("base_url must not contain user:password@")
+        raise _bad_base_url("{base_url} must not contain user:password@")
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(parts.hostname):
-        raise ValueError(
-            f"refusing plain-http base_url {url!r}: the API key would travel unencrypted. "
-            "Use https, or pass allow_insecure_http=True if you really mean it"
+        raise _bad_base_url(
+            f"refusing plain-http {{base_url}} {literal(url)}: the API key would travel "
+            "unencrypted. Use https, or {insecure} if you really mean it",
+            insecure=Instruction("allow_insecure_http", True),
         )
     return url.rstrip("/")
+
+
+def _bad_base_url(template: str, **parts: Instruction) -> AdvisedValueError:
+    return AdvisedValueError(Advice(template, {"base_url": Mention("base_url"), **parts}))
 
 
 def is_loopback(host: str) -> bool:

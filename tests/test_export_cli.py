@@ -465,12 +465,25 @@ async def test_sigterm_stops_cleanly_like_ctrl_c(slow_fake: FakeSkiplino, tmp_pa
 
 
 def test_sdk_messages_name_the_command_line_flags() -> None:
-    from skiplino_async.export._cli import _flag_words
+    from skiplino_async.export._cli import _message
     from skiplino_async.pagination import DriftError, DriftEvent
 
-    message = _flag_words(str(DriftError(DriftEvent(2, 100, 101), {})))
+    error = DriftError(DriftEvent(2, 100, 101), {})
+    assert "pass strict=False" in str(error)
+    message = _message(error)
     assert "run without --strict" in message
     assert "strict=False" not in message
+
+
+def test_the_flags_come_from_the_errors_fields_not_their_wording() -> None:
+    from skiplino_async._advice import Advice, AdvisedValueError, Instruction, Mention
+    from skiplino_async.export._cli import _message
+
+    error = AdvisedValueError(
+        Advice("{url} is odd: {fix}", {"url": Mention("base_url"), "fix": Instruction("proxy")})
+    )
+    assert str(error) == "base_url is odd: pass proxy=..."
+    assert _message(error) == "--base-url is odd: give --proxy"
 
 
 def test_the_export_package_is_reachable_as_an_attribute() -> None:

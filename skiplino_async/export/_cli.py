@@ -13,6 +13,7 @@ import signal
 import sys
 from typing import Any, Final
 
+from .._advice import AdvisedValueError, Instruction, Mention
 from .._client import Skiplino
 from ..errors import (
     APIConnectionError,
@@ -40,17 +41,6 @@ EXIT_CODES: Final = (
     "exit codes: 0 done; 1 API, file or checkpoint error; 2 bad flags or arguments; "
     "3 authentication failure; 4 server unreachable; 130 interrupted (Ctrl-C or SIGTERM: "
     "run the same command with --resume)"
-)
-
-#: Library wording in SDK messages, and what the command line calls the same thing.
-_FLAG_WORDS: Final = (
-    (
-        "pass api_key=... or set the SKIPLINO_API_KEY environment variable",
-        "give --api-key or set SKIPLINO_API_KEY",
-    ),
-    ("pass allow_insecure_http=True", "give --allow-insecure-http"),
-    ("pass strict=False to de-duplicate and go on", "run without --strict to de-duplicate"),
-    ("base_url", "--base-url"),
 )
 
 
@@ -205,7 +195,7 @@ def run_export(args: argparse.Namespace) -> int:
     except ExportUsageError as exc:
         return _fail(EXIT_USAGE, _usage(exc))
     except ValueError as exc:
-        return _fail(EXIT_USAGE, str(exc))
+        return _fail(EXIT_USAGE, _message(exc))
     except FormatUnavailableError as exc:
         return _fail(EXIT_USAGE, str(exc))
     tty = args.progress if args.progress is not None else sys.stderr.isatty()
@@ -231,7 +221,8 @@ def run_export(args: argparse.Namespace) -> int:
             + _resume_hint(display),
         )
     except (DriftError, SkiplinoError) as exc:
-        return _failed(display, EXIT_API_ERROR, f"API error: {exc}{_resume_hint(display)}")
+        message = _message(exc)
+        return _failed(display, EXIT_API_ERROR, f"API error: {message}{_resume_hint(display)}")
     except ExportUsageError as exc:
         return _failed(display, EXIT_USAGE, _usage(exc))
     except ExportError as exc:
@@ -311,17 +302,27 @@ def _usage(exc: ExportUsageError) -> str:
     """The error, naming the command's flag for the argument it is about."""
     if exc.argument is None:
         return str(exc)
-    return f"--{exc.argument.replace('_', '-')} {exc.problem}"
+    return f"{_on_command_line(Mention(exc.argument))} {exc.problem}"
 
 
-def _flag_words(message: str) -> str:
-    for library, flag in _FLAG_WORDS:
-        message = message.replace(library, flag)
-    return message
+def _message(exc: Exception) -> str:
+    """An SDK error's message, its arguments said as this command's flags."""
+    if isinstance(exc, AdvisedValueError | DriftError):
+        return exc.advice.render(_on_command_line)
+    return str(exc)
+
+
+def _on_command_line(part: Mention | Instruction) -> str:
+    flag = "--" + part.name.replace("_", "-")
+    if isinstance(part, Mention):
+        return flag
+    if part.value is False:
+        return f"run without {flag}"
+    return f"give {flag} or set {part.env}" if part.env else f"give {flag}"
 
 
 def _fail(code: int, message: str) -> int:
-    print(f"skiplino export: error: {_flag_words(message)}", file=sys.stderr)
+    print(f"skiplino export: error: {message}", file=sys.stderr)
     return code
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from .._advice import Advice, Instruction, in_code
 from ..errors import SkiplinoError
 
 __all__ = ["DriftError", "DriftEvent"]
@@ -47,10 +48,13 @@ class DriftError(SkiplinoError):
             what = "the last item before the checkpoint is no longer on its page"
         else:
             what = f"total went from {event.previous_total} to {event.total}"
-        super().__init__(
+        #: The message in typed parts (the command line names its own flag from them).
+        self.advice = Advice(
             f"the list changed during the walk at page {event.page}: {what}; rows may be "
-            "missing or repeated (pass strict=False to de-duplicate and go on, or restart)"
+            "missing or repeated ({strict} to de-duplicate and go on, or restart)",
+            {"strict": Instruction("strict", False)},
         )
+        super().__init__(self.advice.render(in_code))
         self.event = event
         self.checkpoint = checkpoint
 
