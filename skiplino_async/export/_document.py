@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import attrs
 import orjson
 
+from .._saved import MISSING, BadField, at_least, one_of
+from .._saved import load as load_saved
 from ._errors import CheckpointError, ExportFileError, ExportUsageError
 from ._files import atomic_write
 from ._job import MAX_LIMIT, ExportJob
@@ -22,19 +24,22 @@ VERSION: Final = 2
 #: How many of the newest ids a complete export records, for the next ``since=`` delta: a
 #: delta stops at the first of them it meets, so deleting a few of them does not matter.
 NEWEST_KEPT: Final = 20
+#: Document attributes saved under another name.
+_WIRE: Final = {"kind": "what"}
 
 
 @attrs.define
 class Document:
-    """The state of one export, as saved."""
+    """The state of one export, as saved (``kind`` as ``what``). Each field's type and rule
+    is declared here only: :func:`load` checks a saved document against them."""
 
-    kind: str
+    kind: Annotated[str, one_of(*MAX_LIMIT)]
     format: str
     customer_id: str | None
     external_id: str | None
     limit: int | None
     target: str
-    rows: int = 0
+    rows: Annotated[int, at_least(0)] = 0
     done: bool = False
     writer: dict[str, Any] | None = None
     paginator: dict[str, Any] | None = None
@@ -92,22 +97,12 @@ def load(path: Path) -> Document | None:
         )
     if version != VERSION:
         raise CheckpointError(origin, "version", f"must be {VERSION}, got {version!r}")
-    return Document(
-        kind=_choice(data, "what", tuple(MAX_LIMIT), origin),
-        format=_typed(data, "format", str, origin),
-        customer_id=_optional(data, "customer_id", str, origin),
-        external_id=_optional(data, "external_id", str, origin),
-        limit=_optional(data, "limit", int, origin),
-        target=_typed(data, "target", str, origin),
-        rows=_count(data, "rows", origin),
-        done=_typed(data, "done", bool, origin),
-        writer=_optional(data, "writer", dict, origin),
-        paginator=_optional(data, "paginator", dict, origin),
-        since=_ids(data, "since", origin, optional=True),
-        newest_ids=_ids(data, "newest_ids", origin, optional=False) or [],
-        publish=_optional(data, "publish", str, origin),
-        stats=_optional(data, "stats", dict, origin),
-    )
+    saved = {name: data.get(_WIRE.get(name, name), MISSING) for name in attrs.fields_dict(Document)}
+    try:
+        return load_saved(saved, Document)
+    except BadField as exc:
+        field = _WIRE.get(exc.path, exc.path)
+        raise CheckpointError(origin, field, exc.problem) from None
 
 
 def check_matches(doc: Document, job: ExportJob, since: list[str] | None, origin: Path) -> None:
@@ -140,37 +135,3 @@ def check_matches(doc: Document, job: ExportJob, since: list[str] | None, origin
             )
     if doc.paginator is None and doc.rows != 0 and not doc.done:
         raise CheckpointError(str(origin), "paginator", "is missing although rows were written")
-
-
-def _typed(data: dict[str, Any], key: str, kind: type[Any], origin: str) -> Any:
-    value = data.get(key)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise CheckpointError(origin, key, f"must be of type {kind.__name__}, got {value!r}")
-    return value
-
-
-def _optional(data: dict[str, Any], key: str, kind: type[Any], origin: str) -> Any:
-    return None if data.get(key) is None else _typed(data, key, kind, origin)
-
-
-def _count(data: dict[str, Any], key: str, origin: str) -> int:
-    value: int = _typed(data, key, int, origin)
-    if value < 0:
-        raise CheckpointError(origin, key, f"must be >= 0, got {value}")
-    return value
-
-
-def _choice(data: dict[str, Any], key: str, choices: tuple[str, ...], origin: str) -> Any:
-    value = data.get(key)
-    if value not in choices:
-        raise CheckpointError(origin, key, f"must be one of {choices}, got {value!r}")
-    return value
-
-
-def _ids(data: dict[str, Any], key: str, origin: str, *, optional: bool) -> list[str] | None:
-    value = data.get(key)
-    if value is None and optional:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CheckpointError(origin, key, f"must be a list of ids, got {value!r}")
-    return list(value)

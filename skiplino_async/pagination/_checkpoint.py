@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator, Mapping
-from typing import Any, Final, TypedDict
+from typing import Annotated, Any, Final, TypedDict
 
 import attrs
 
+from .._saved import BadField, at_least, at_most_items, load
 from ..errors import SkiplinoError
 from ._stats import PaginatorStats
 
@@ -42,16 +43,18 @@ READABLE_VERSIONS: Final = (1, 2)
 MAX_RECENT_IDS: Final = 100_000
 
 ItemId = str | int
-_COUNTERS: Final = ("pages_fetched", "duplicates_dropped", "drift_events", "retries")
+
+
+_COUNT: Final = at_least(0)
 
 
 class CheckpointStats(TypedDict):
     """The counters a checkpoint carries over to the resumed walk."""
 
-    pages_fetched: int
-    duplicates_dropped: int
-    drift_events: int
-    retries: int
+    pages_fetched: Annotated[int, _COUNT]
+    duplicates_dropped: Annotated[int, _COUNT]
+    drift_events: Annotated[int, _COUNT]
+    retries: Annotated[int, _COUNT]
 
 
 class Checkpoint(TypedDict):
@@ -61,21 +64,34 @@ class Checkpoint(TypedDict):
     already passed, ``last_id`` the id of the last row passed (the resume anchor);
     ``recent_ids`` the ids of the last rows handed out, oldest first (de-duplication goes on
     across the resume); ``total_first``/``total_last`` the totals seen.
+
+    Each field's type and rule is declared here only: :func:`load_checkpoint` checks a saved
+    checkpoint against them (fields a checkpoint may lack get :data:`_DEFAULTS`).
     """
 
     version: int
     operation: str
     params: dict[str, ItemId]
-    page_size: int
-    next_page: int
-    offset: int
+    page_size: Annotated[int, at_least(1)]
+    next_page: Annotated[int, at_least(1)]
+    offset: Annotated[int, _COUNT]
     last_id: ItemId | None
-    items_yielded: int
-    total_first: int | None
-    total_last: int | None
+    items_yielded: Annotated[int, _COUNT]
+    total_first: Annotated[int | None, _COUNT]
+    total_last: Annotated[int | None, _COUNT]
     done: bool
     stats: CheckpointStats
-    recent_ids: list[ItemId]
+    recent_ids: Annotated[list[ItemId], at_most_items(MAX_RECENT_IDS, "ids")]
+
+
+#: What a checkpoint may leave out (older versions, hand-written ones).
+_DEFAULTS: Final[Mapping[str, Any]] = {
+    "last_id": None,
+    "total_first": None,
+    "total_last": None,
+    "recent_ids": [],
+}
+_ZERO_STATS: Final = dict.fromkeys(CheckpointStats.__annotations__, 0)
 
 
 class InvalidCheckpointError(ValueError):
@@ -181,73 +197,32 @@ def load_checkpoint(data: object, operation: str) -> Checkpoint:
         raise InvalidCheckpointError(
             "operation", f"'operation': this checkpoint is for {found!r}, not {operation!r}"
         )
-    page_size = _int(data, "page_size", low=1)
-    next_page = _int(data, "next_page", low=1)
-    offset = _int(data, "offset", low=0)
+    filled = {**_DEFAULTS, **data}
+    saved = filled.get("stats", {})
+    filled["stats"] = {**_ZERO_STATS, **saved} if isinstance(saved, Mapping) else saved
+    if version < 2:
+        filled["recent_ids"] = []  # version 1 kept no window
+    try:
+        checkpoint = load(filled, Checkpoint)
+    except BadField as exc:
+        raise InvalidCheckpointError(exc.path, str(exc)) from None
+    _check_consistent(checkpoint)
+    checkpoint["version"] = CHECKPOINT_VERSION
+    return checkpoint
+
+
+def _check_consistent(checkpoint: Checkpoint) -> None:
+    """What no one field says: the rows passed fit in a page, the limit is the page size."""
+    page_size, offset = checkpoint["page_size"], checkpoint["offset"]
     if offset > page_size:
         raise InvalidCheckpointError(
             "offset", f"'offset' must be at most 'page_size' ({page_size}), got {offset!r}"
         )
-    items_yielded = _int(data, "items_yielded", low=0)
-    params = data.get("params")
-    if not isinstance(params, Mapping):
-        raise InvalidCheckpointError("params", f"'params' must be a mapping, got {_kind(params)}")
-    clean: dict[str, ItemId] = {}
-    for name, value in params.items():
-        if not isinstance(name, str) or not (isinstance(value, str) or _is_int(value)):
-            raise InvalidCheckpointError(
-                f"params.{name}", f"'params.{name}' must be a string or an int, got {value!r}"
-            )
-        clean[name] = value
-    if clean.get("limit") != page_size:
+    limit = checkpoint["params"].get("limit")
+    if limit != page_size:
         raise InvalidCheckpointError(
-            "params.limit",
-            f"'params.limit' ({clean.get('limit')!r}) and 'page_size' ({page_size}) disagree",
+            "params.limit", f"'params.limit' ({limit!r}) and 'page_size' ({page_size}) disagree"
         )
-    last_id = data.get("last_id")
-    if last_id is not None and not _is_id(last_id):
-        raise InvalidCheckpointError(
-            "last_id", f"'last_id' must be a string id or null, got {last_id!r}"
-        )
-    totals = [_optional_int(data, name) for name in ("total_first", "total_last")]
-    done = data.get("done")
-    if not isinstance(done, bool):
-        raise InvalidCheckpointError("done", f"'done' must be true or false, got {done!r}")
-    saved = data.get("stats", {})
-    if not isinstance(saved, Mapping):
-        raise InvalidCheckpointError("stats", f"'stats' must be a mapping, got {_kind(saved)}")
-    counters = {name: _int(saved, name, low=0, where="stats.", default=0) for name in _COUNTERS}
-    recent: object = data.get("recent_ids", []) if version >= 2 else []
-    if not isinstance(recent, list) or len(recent) > MAX_RECENT_IDS:
-        raise InvalidCheckpointError(
-            "recent_ids",
-            f"'recent_ids' must be a list of at most {MAX_RECENT_IDS} ids, got {_kind(recent)}",
-        )
-    for item_id in recent:
-        if not _is_id(item_id):
-            raise InvalidCheckpointError(
-                "recent_ids", f"'recent_ids' must hold string ids, found {item_id!r}"
-            )
-    return {
-        "version": CHECKPOINT_VERSION,
-        "operation": operation,
-        "params": clean,
-        "page_size": page_size,
-        "next_page": next_page,
-        "offset": offset,
-        "last_id": last_id,
-        "items_yielded": items_yielded,
-        "total_first": totals[0],
-        "total_last": totals[1],
-        "done": done,
-        "stats": {
-            "pages_fetched": counters["pages_fetched"],
-            "duplicates_dropped": counters["duplicates_dropped"],
-            "drift_events": counters["drift_events"],
-            "retries": counters["retries"],
-        },
-        "recent_ids": list(recent),
-    }
 
 
 def resume_position(checkpoint: Checkpoint, stats: PaginatorStats) -> Position:
@@ -281,34 +256,6 @@ def attach_checkpoint(exc: BaseException, checkpoint: Checkpoint) -> None:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_id(value: object) -> bool:
-    return isinstance(value, str) or _is_int(value)
-
-
-def _int(
-    data: Mapping[str, Any],
-    name: str,
-    *,
-    low: int,
-    where: str = "",
-    default: int | None = None,
-) -> int:
-    value = data.get(name, default)
-    if not _is_int(value) or value < low:
-        raise InvalidCheckpointError(
-            f"{where}{name}", f"'{where}{name}' must be an int >= {low}, got {value!r}"
-        )
-    result: int = value
-    return result
-
-
-def _optional_int(data: Mapping[str, Any], name: str) -> int | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    return _int(data, name, low=0)
 
 
 def _kind(value: object) -> str:

@@ -7,25 +7,29 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Annotated, Any, BinaryIO
 
+from ..._saved import MISSING, BadField, at_least, load
 from .._errors import CheckpointError
 
 
 def state_int(state: Mapping[str, Any], key: str, origin: str) -> int:
     """``state[key]`` as an int >= 0, or a :class:`CheckpointError` naming ``writer.<key>``."""
-    value = state.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise CheckpointError(origin, f"writer.{key}", f"must be an integer >= 0, got {value!r}")
+    value: int = _state(state, key, Annotated[int, at_least(0)], origin)
     return value
 
 
 def state_strings(state: Mapping[str, Any], key: str, origin: str) -> list[str]:
     """``state[key]`` as a list of strings, or a :class:`CheckpointError`."""
-    value = state.get(key)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CheckpointError(origin, f"writer.{key}", f"must be a list of strings, got {value!r}")
-    return list(value)
+    value: list[str] = _state(state, key, list[str], origin)
+    return value
+
+
+def _state(state: Mapping[str, Any], key: str, tp: Any, origin: str) -> Any:
+    try:
+        return load(state.get(key, MISSING), tp)
+    except BadField as exc:
+        raise CheckpointError(origin, f"writer.{key}", exc.problem) from None
 
 
 def open_at(path: Path, state: Mapping[str, Any] | None, origin: str) -> BinaryIO:
