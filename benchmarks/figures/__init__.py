@@ -1,0 +1,1 @@
+"""The figures of ``run.py``: each module measures one and writes its table."""
