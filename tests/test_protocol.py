@@ -20,6 +20,7 @@ from skiplino_async import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from skiplino_async import _arguments as args
 from skiplino_async import _protocol as p
 from skiplino_async._redact import key_hint
 
@@ -32,12 +33,12 @@ JSON = {"Content-Type": "application/json"}
 
 def test_encode_time_utc_millis_and_z() -> None:
     value = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
-    assert p.encode_time(value) == "2026-07-01T09:30:00.000Z"
+    assert args.encode_time(value) == "2026-07-01T09:30:00.000Z"
 
 
 def test_encode_time_truncates_microseconds_to_millis() -> None:
     value = datetime(2026, 7, 1, 9, 30, 5, 123_999, tzinfo=UTC)
-    assert p.encode_time(value) == "2026-07-01T09:30:05.123Z"
+    assert args.encode_time(value) == "2026-07-01T09:30:05.123Z"
 
 
 @pytest.mark.parametrize(
@@ -54,14 +55,14 @@ def test_encode_time_converts_other_zones_to_utc(
     tz = timezone(timedelta(hours=offset_hours))
     day = 1
     value = datetime(2026, 7, day, local_hour, 30, tzinfo=tz)
-    assert p.encode_time(value) == expected
+    assert args.encode_time(value) == expected
 
 
 def test_encode_time_refuses_naive_datetime_naming_the_argument() -> None:
     with pytest.raises(ValueError, match=r"^when must be a timezone-aware datetime"):
-        p.encode_time(datetime(2026, 7, 1, 9, 30), "when")
+        args.encode_time(datetime(2026, 7, 1, 9, 30), "when")
     with pytest.raises(ValueError, match=r"^time .*naive"):
-        p.encode_time(datetime(2026, 7, 1, 9, 30))
+        args.encode_time(datetime(2026, 7, 1, 9, 30))
 
 
 @pytest.mark.parametrize(
@@ -76,50 +77,50 @@ def test_encode_time_refuses_naive_datetime_naming_the_argument() -> None:
 )
 def test_encode_time_sends_strings_in_utc_like_datetimes(given: str, sent: str) -> None:
     # The documented wire form only: a slot time read back goes out the same instant.
-    assert p.encode_time(given) == sent
+    assert args.encode_time(given) == sent
 
 
 @pytest.mark.parametrize("naive", ["2026-07-01T09:30:00", "2026-07-01 09:30", "2026-07-01"])
 def test_encode_time_refuses_naive_strings(naive: str) -> None:
     with pytest.raises(ValueError, match="has no timezone"):
-        p.encode_time(naive)
+        args.encode_time(naive)
 
 
 @pytest.mark.parametrize("garbage", ["tomorrow", "2026-13-01T00:00:00Z", "09:30Z"])
 def test_encode_time_refuses_strings_that_are_not_iso_times(garbage: str) -> None:
     with pytest.raises(ValueError, match="ISO-8601"):
-        p.encode_time(garbage)
+        args.encode_time(garbage)
 
 
 def test_encode_time_refuses_empty_string_and_other_types() -> None:
     with pytest.raises(ValueError, match="time must not be empty"):
-        p.encode_time("")
+        args.encode_time("")
     with pytest.raises(TypeError, match="time must be a datetime or a string"):
-        p.encode_time(1_782_000_000)  # type: ignore[arg-type]
+        args.encode_time(1_782_000_000)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        p.encode_time(date(2026, 7, 1))  # type: ignore[arg-type]
+        args.encode_time(date(2026, 7, 1))  # type: ignore[arg-type]
 
 
 # --- encode_date ---------------------------------------------------------------------------
 
 
 def test_encode_date_forms() -> None:
-    assert p.encode_date(None) is None
-    assert p.encode_date(date(2026, 7, 1)) == "2026-07-01"
-    assert p.encode_date("2026-07-01") == "2026-07-01"
+    assert args.encode_date(None) is None
+    assert args.encode_date(date(2026, 7, 1)) == "2026-07-01"
+    assert args.encode_date("2026-07-01") == "2026-07-01"
 
 
 @pytest.mark.parametrize("bad", ["2026-7-1", "01/07/2026", "2026-07-01T00:00:00", "", "today"])
 def test_encode_date_refuses_malformed_strings(bad: str) -> None:
     with pytest.raises(ValueError, match=r"^date must look like 'YYYY-MM-DD'"):
-        p.encode_date(bad)
+        args.encode_date(bad)
 
 
 def test_encode_date_takes_a_datetime_as_its_own_day_and_refuses_other_types() -> None:
     # A datetime passes the type check (it is a date), so it is taken: its own calendar day.
-    assert p.encode_date(datetime(2026, 7, 1, 23, 59, tzinfo=UTC)) == "2026-07-01"
+    assert args.encode_date(datetime(2026, 7, 1, 23, 59, tzinfo=UTC)) == "2026-07-01"
     with pytest.raises(TypeError):
-        p.encode_date(20260701)  # type: ignore[arg-type]
+        args.encode_date(20260701)  # type: ignore[arg-type]
 
 
 # --- path_segment ----------------------------------------------------------------------------
@@ -141,7 +142,7 @@ def test_encode_date_takes_a_datetime_as_its_own_day_and_refuses_other_types() -
     ],
 )
 def test_path_segment_encodes_one_segment(raw: str, encoded: str) -> None:
-    out = p.path_segment(raw, "ticket_id")
+    out = args.path_segment(raw, "ticket_id")
     assert out == encoded
     # Whatever the input, the result can never split into segments or start a query.
     assert not set(out) & set("/?#.")
@@ -149,53 +150,53 @@ def test_path_segment_encodes_one_segment(raw: str, encoded: str) -> None:
 
 def test_path_segment_refuses_empty_and_non_strings() -> None:
     with pytest.raises(ValueError, match="ticket_id must not be empty"):
-        p.path_segment("", "ticket_id")
+        args.path_segment("", "ticket_id")
     with pytest.raises(TypeError, match="branch_id must be a string"):
-        p.path_segment(42, "branch_id")  # type: ignore[arg-type]
+        args.path_segment(42, "branch_id")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="branch_id must be a string"):
-        p.path_segment(None, "branch_id")  # type: ignore[arg-type]
+        args.path_segment(None, "branch_id")  # type: ignore[arg-type]
 
 
 def test_require_str() -> None:
-    p.require_str("x", "service_id")
+    args.require_str("x", "service_id")
     with pytest.raises(ValueError, match="service_id must not be empty"):
-        p.require_str("", "service_id")
+        args.require_str("", "service_id")
     with pytest.raises(TypeError, match="service_id must be a string"):
-        p.require_str(123, "service_id")
+        args.require_str(123, "service_id")
 
 
 # --- exactly-one rules ---------------------------------------------------------------------
 
 
 def test_exactly_one() -> None:
-    p.exactly_one("customer_id", "a", "customer_external_id", None)
-    p.exactly_one("customer_id", None, "customer_external_id", "b")
+    args.exactly_one("customer_id", "a", "customer_external_id", None)
+    args.exactly_one("customer_id", None, "customer_external_id", "b")
     for a, b in ((None, None), ("a", "b")):
         with pytest.raises(ValueError, match=r"customer_id=.*customer_external_id="):
-            p.exactly_one("customer_id", a, "customer_external_id", b)
+            args.exactly_one("customer_id", a, "customer_external_id", b)
 
 
 def test_at_most_one() -> None:
-    p.at_most_one("customer_id", None, "customer_external_id", None)
-    p.at_most_one("customer_id", "a", "customer_external_id", None)
+    args.at_most_one("customer_id", None, "customer_external_id", None)
+    args.at_most_one("customer_id", "a", "customer_external_id", None)
     with pytest.raises(ValueError, match=r"at most one of customer_id=.*customer_external_id="):
-        p.at_most_one("customer_id", "a", "customer_external_id", "b")
+        args.at_most_one("customer_id", "a", "customer_external_id", "b")
 
 
 def test_at_least_one() -> None:
-    p.at_least_one("id", "a", "external_id", None)
-    p.at_least_one("id", "a", "external_id", "b")
+    args.at_least_one("id", "a", "external_id", None)
+    args.at_least_one("id", "a", "external_id", "b")
     with pytest.raises(ValueError, match=r"id=.*external_id="):
-        p.at_least_one("id", None, "external_id", None)
+        args.at_least_one("id", None, "external_id", None)
 
 
 # --- check_int_range -------------------------------------------------------------------------
 
 
 def test_check_int_range_accepts_bounds() -> None:
-    assert p.check_int_range(1, "limit", 1, 100) == 1
-    assert p.check_int_range(100, "limit", 1, 100) == 100
-    assert p.check_int_range(10**9, "page", 1) == 10**9
+    assert args.check_int_range(1, "limit", 1, 100) == 1
+    assert args.check_int_range(100, "limit", 1, 100) == 100
+    assert args.check_int_range(10**9, "page", 1) == 10**9
 
 
 @pytest.mark.parametrize(
@@ -208,25 +209,28 @@ def test_check_int_range_accepts_bounds() -> None:
 )
 def test_check_int_range_refuses_out_of_range(value: int, high: int | None, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        p.check_int_range(value, "limit", 1, high)
+        args.check_int_range(value, "limit", 1, high)
 
 
 @pytest.mark.parametrize("bad", [True, 1.0, "1", None])
 def test_check_int_range_refuses_non_ints(bad: object) -> None:
     with pytest.raises(TypeError, match="page must be an int"):
-        p.check_int_range(bad, "page", 1)
+        args.check_int_range(bad, "page", 1)
 
 
 # --- encode_location ---------------------------------------------------------------------------
 
 
 def test_encode_location_mapping_and_pair() -> None:
-    assert p.encode_location({"lat": 26.2361, "lng": 50.5436}) == {"lat": 26.2361, "lng": 50.5436}
-    assert p.encode_location((26.2361, 50.5436)) == {"lat": 26.2361, "lng": 50.5436}
-    out = p.encode_location((0, -180))
+    assert args.encode_location({"lat": 26.2361, "lng": 50.5436}) == {
+        "lat": 26.2361,
+        "lng": 50.5436,
+    }
+    assert args.encode_location((26.2361, 50.5436)) == {"lat": 26.2361, "lng": 50.5436}
+    out = args.encode_location((0, -180))
     assert out == {"lat": 0.0, "lng": -180.0}
     assert all(type(v) is float for v in out.values())
-    assert p.encode_location({"lat": 90, "lng": 180}) == {"lat": 90.0, "lng": 180.0}
+    assert args.encode_location({"lat": 90, "lng": 180}) == {"lat": 90.0, "lng": 180.0}
 
 
 @pytest.mark.parametrize(
@@ -246,12 +250,12 @@ def test_encode_location_mapping_and_pair() -> None:
 )
 def test_encode_location_refuses_bad_values(bad: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        p.encode_location(bad)  # type: ignore[arg-type]
+        args.encode_location(bad)  # type: ignore[arg-type]
 
 
 def test_encode_location_refuses_other_containers() -> None:
     with pytest.raises(TypeError, match="location must be"):
-        p.encode_location([26.2, 50.5])  # type: ignore[arg-type]
+        args.encode_location([26.2, 50.5])  # type: ignore[arg-type]
 
 
 # --- check_base_url ------------------------------------------------------------------------------

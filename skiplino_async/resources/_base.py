@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from .._arguments import check_int_range, path_segment
 from .._converter import structure
 from .._operations import Operation
-from .._protocol import Envelope, check_int_range, path_segment
+from .._protocol import Envelope
 from .._request import Request
 from .._types import CallOptions
 from ..models import Page, Pagination

@@ -6,6 +6,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Unpack
 
+from .._arguments import at_least_one, require_str
 from .._operations import (
     CREATE_CUSTOMER,
     CUSTOMER_TICKETS,
@@ -14,7 +15,6 @@ from .._operations import (
     LIST_CUSTOMERS,
     UPDATE_CUSTOMER,
 )
-from .._protocol import at_least_one, require_str
 from .._types import NOT_GIVEN, CallOptions, NotGiven
 from ..errors import UnprocessableEntityError
 from ..models import Customer, Ticket

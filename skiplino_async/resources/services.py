@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date as Date
 from typing import Unpack
 
+from .._arguments import encode_date, path_segment
 from .._operations import SERVICE_SLOTS
-from .._protocol import encode_date, path_segment
 from .._types import CallOptions
 from ..models import Slot
 from ._base import Resource

@@ -8,8 +8,7 @@ from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime
 from typing import Any, Final, Unpack
 
-from .._operations import BOOK_TICKET, CANCEL_TICKET, GET_TICKET, RESCHEDULE_TICKET
-from .._protocol import (
+from .._arguments import (
     at_most_one,
     encode_location,
     encode_time,
@@ -17,6 +16,7 @@ from .._protocol import (
     path_segment,
     require_str,
 )
+from .._operations import BOOK_TICKET, CANCEL_TICKET, GET_TICKET, RESCHEDULE_TICKET
 from .._types import CallOptions
 from ..errors import APIConnectionError, InternalServerError, RateLimitError
 from ..models import Ticket, TicketStatus
