@@ -18,7 +18,7 @@ import attrs
 
 from .models import Branch, BranchTreeGroup, Customer, Slot, Ticket
 
-__all__ = ["OPERATIONS", "Operation", "Paging", "Param", "operation"]
+__all__ = ["API_DEFAULT_LIMIT", "MAX_PAGE", "OPERATIONS", "Operation", "Paging", "Param"]
 
 T = TypeVar("T")
 
@@ -96,11 +96,6 @@ class Operation(Generic[T]):
         """The parameters inside the path, in order."""
         return tuple(p for p in self.params if p.where == "path")
 
-    @property
-    def query_params(self) -> tuple[Param, ...]:
-        """The query parameters besides ``page`` and ``limit``."""
-        return tuple(p for p in self.params if p.where == "query")
-
 
 _ONE_CUSTOMER: Final = (
     "The customer; send id or externalId (at least one; id wins when both are sent)."
@@ -176,10 +171,3 @@ OPERATIONS: Final[tuple[Operation[Any], ...]] = (
     RESCHEDULE_TICKET, CREATE_CUSTOMER, LIST_CUSTOMERS, GET_CUSTOMER, UPDATE_CUSTOMER,
     DELETE_CUSTOMER, CUSTOMER_TICKETS,
 )  # fmt: skip
-
-_BY_NAME: Final = {op.name: op for op in OPERATIONS}
-
-
-def operation(name: str) -> Operation[Any]:
-    """The row named ``name`` (``"customers.list"``)."""
-    return _BY_NAME[name]
