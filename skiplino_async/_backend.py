@@ -19,6 +19,7 @@ import aiohttp
 from . import _calllog
 from ._decode import BodyDecoder, BodyError, BodyTooLarge
 from ._failures import body_error
+from ._progress import CONNECTING, UNKNOWN, Progress, trace_config
 from ._proxy import proxy_for
 from ._redact import Scrubber
 from ._wire import Wire
@@ -51,9 +52,11 @@ class Answer(NamedTuple):
 
 
 class Broken(NamedTuple):
-    """An exchange that ended without a complete answer: what was raised."""
+    """An exchange that ended without a complete answer: what was raised, and how far the
+    attempt had got (see :mod:`._progress`)."""
 
     exc: BaseException
+    progress: Progress
 
 
 class Backend:
@@ -107,7 +110,7 @@ class Backend:
             # sets them would otherwise get an ever-growing Cookie header back.
             session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connector_limit, ssl=self._ssl_for()),
-                trace_configs=self._trace_configs,
+                trace_configs=[*(self._trace_configs or ()), trace_config()],
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
             # aiohttp silently re-sends a GET/PUT/DELETE once when the connection closes before
@@ -157,14 +160,22 @@ class Backend:
     ) -> Answer | Broken | APIResponseValidationError:
         """One HTTP exchange. A failure is returned, not raised (see :mod:`._failures`)."""
         _calllog.request_sent(wire)
+        progress = Progress(CONNECTING if self._owns_session else UNKNOWN)
         try:
-            return await self._roundtrip(session, wire, timeout)
+            return await self._roundtrip(session, wire, timeout, progress)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return Broken(exc)
+            return Broken(exc, progress)
 
     async def _roundtrip(
-        self, session: aiohttp.ClientSession, wire: Wire, timeout: aiohttp.ClientTimeout
+        self,
+        session: aiohttp.ClientSession,
+        wire: Wire,
+        timeout: aiohttp.ClientTimeout,
+        progress: Progress,
     ) -> Answer | APIResponseValidationError:
+        # Per request, so that a borrowed session's own middlewares are kept (aiohttp uses
+        # the request's list instead of the session's) and ours watches this attempt only.
+        middlewares = (*getattr(session, "_middlewares", ()), progress.middleware)
         async with session.request(
             wire.method,
             wire.url,
@@ -175,6 +186,8 @@ class Backend:
             auto_decompress=False,
             proxy=self._proxy,
             proxy_headers=self._proxy_headers,
+            middlewares=middlewares,
+            trace_request_ctx=progress if self._owns_session else None,
         ) as resp:
             headers = self._scrub.headers(resp.headers)
             encoding = resp.headers.get("Content-Encoding")

@@ -20,7 +20,7 @@ import aiohttp
 
 from . import _calllog, _protocol
 from ._backend import MAX_RESPONSE_BYTES, Answer, Backend, Broken
-from ._failures import connection_error, failure_of
+from ._failures import connection_error
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
 from ._redact import Scrubber, Secret
@@ -145,8 +145,10 @@ class Transport:
             # A body over the cap or undecodable: sending again would fetch it again.
             return result, None
         if isinstance(result, Broken):
-            error = connection_error(result.exc, timeout=timeout, state=state, scrub=self._scrub)
-            return error, Outcome(failure_of(error))
+            error, failure = connection_error(
+                result.exc, result.progress, timeout=timeout, state=state, scrub=self._scrub
+            )
+            return error, Outcome(failure)
         hint = None
         if result.status >= 400:
             hint = _protocol.status_hint(
