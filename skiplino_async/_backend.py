@@ -19,6 +19,7 @@ import aiohttp
 from . import _calllog
 from ._decode import BodyDecoder, BodyError, BodyTooLarge
 from ._failures import body_error
+from ._pool import FreshConnector
 from ._progress import CONNECTING, UNKNOWN, Progress, trace_config
 from ._proxy import proxy_for
 from ._redact import Scrubber
@@ -109,7 +110,7 @@ class Backend:
             # No cookie jar: a bearer-key API client has no use for cookies, and a server that
             # sets them would otherwise get an ever-growing Cookie header back.
             session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connector_limit, ssl=self._ssl_for()),
+                connector=FreshConnector(limit=self._connector_limit, ssl=self._ssl_for()),
                 trace_configs=[*(self._trace_configs or ()), trace_config()],
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
@@ -189,6 +190,9 @@ class Backend:
             middlewares=middlewares,
             trace_request_ctx=progress if self._owns_session else None,
         ) as resp:
+            keep_alive = resp.headers.get("Keep-Alive")
+            if keep_alive is not None and isinstance(session.connector, FreshConnector):
+                session.connector.note_keep_alive(keep_alive)
             headers = self._scrub.headers(resp.headers)
             encoding = resp.headers.get("Content-Encoding")
             # The raw bytes of an encoded body, for the error should it not decode.

@@ -33,6 +33,8 @@ def connection_error(
     timed_out = isinstance(exc, TimeoutError)
     if progress.sent:
         message, failure = _after_sending(exc, timeout)
+        if failure is Failure.DISCONNECTED and progress.reused and not progress.answered:
+            failure = Failure.STALE
     else:
         message, failure = _before_sending(exc, progress.phase, timeout), Failure.NOT_SENT
     message = scrub.text(message)

@@ -33,12 +33,14 @@ UNKNOWN: Final = "before the request was sent"
 class Progress:
     """The progress of one attempt; given to aiohttp with the request it watches."""
 
-    __slots__ = ("_request", "_resent", "phase", "reused")
+    __slots__ = ("_request", "_resent", "answered", "phase", "reused")
 
     def __init__(self, phase: str = UNKNOWN) -> None:
         self.phase = phase
         #: Whether the attempt went out on a pooled connection (known on the SDK's session).
         self.reused = False
+        #: Whether the answer's status line and headers arrived.
+        self.answered = False
         self._request: aiohttp.ClientRequest | None = None
         self._resent = False
 
@@ -54,7 +56,9 @@ class Progress:
         # a dropped connection): once the first went out, the attempt counts as sent.
         self._resent = self.sent
         self._request = request
-        return await handler(request)
+        response = await handler(request)
+        self.answered = True
+        return response
 
 
 def trace_config() -> aiohttp.TraceConfig:

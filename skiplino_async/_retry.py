@@ -45,6 +45,9 @@ class Failure(enum.Enum):
     DISCONNECTED = "disconnected"
     #: The server answered with an error status.
     STATUS = "status"
+    #: A pooled connection died before any answer: the server had closed it, most likely
+    #: before the request arrived. Not a sign of load, so not worth a backoff wait.
+    STALE = "stale"
 
 
 @attrs.frozen
@@ -61,6 +64,8 @@ class Verdict(enum.Enum):
 
     #: Try again after the policy's backoff wait (or the server's ``Retry-After``).
     RETRY = "retry"
+    #: Try again without waiting (unless the server named a wait).
+    RETRY_NOW = "retry_now"
     #: Never try again, whatever later rules say.
     STOP = "stop"
 
@@ -95,6 +100,16 @@ class RetryIdempotentOnNetworkFailure:
 
 
 @attrs.frozen
+class RetryStaleAtOnce:
+    """A pooled connection that died unanswered: idempotent requests go again at once."""
+
+    def __call__(self, outcome: Outcome, *, idempotent: bool) -> Verdict | None:
+        if outcome.failure is not Failure.STALE:
+            return None
+        return Verdict.RETRY_NOW if idempotent else Verdict.STOP
+
+
+@attrs.frozen
 class RetryStatus:
     """Retry these statuses: for any request, or only idempotent ones, or only with a
     ``Retry-After`` (a server refusing work it has not started says when to come back)."""
@@ -117,6 +132,7 @@ class RetryStatus:
 RULES: Final[tuple[RetryRule, ...]] = (
     RetryNotSent(),
     RetryIdempotentOnNetworkFailure(),
+    RetryStaleAtOnce(),
     RetryStatus(frozenset({429})),
     RetryStatus(frozenset({503}), needs_retry_after=True),
     RetryStatus(RETRYABLE_STATUSES, idempotent_only=True),
@@ -184,12 +200,19 @@ class RetryPolicy:
         a 503 carrying ``Retry-After``. A ``Retry-After`` above ``max_retry_after`` ends the
         retries whatever the request.
         """
-        if retries_done >= self.max_retries:
-            return False
-        if retry_after is not None and retry_after > self.max_retry_after:
-            return False
         outcome = Outcome(failure, status, retry_after)
-        return verdict(outcome, idempotent=idempotent) is Verdict.RETRY
+        return self.decide(outcome, retries_done=retries_done, idempotent=idempotent) in (
+            Verdict.RETRY,
+            Verdict.RETRY_NOW,
+        )
+
+    def decide(self, outcome: Outcome, *, retries_done: int, idempotent: bool) -> Verdict:
+        """The verdict of :data:`RULES` on a failed attempt, within this policy's budgets."""
+        if retries_done >= self.max_retries:
+            return Verdict.STOP
+        if outcome.retry_after is not None and outcome.retry_after > self.max_retry_after:
+            return Verdict.STOP
+        return verdict(outcome, idempotent=idempotent)
 
     def with_max_retries(self, max_retries: int) -> RetryPolicy:
         """A copy with another ``max_retries`` (the per-client and per-call override)."""
@@ -286,17 +309,15 @@ class CallState:
         or after the deadline (sleeping only to fail is worse than failing now).
         """
         policy = self.policy
-        if not policy.should_retry(
-            retries_done=self.attempts - 1,
-            idempotent=self.idempotent,
-            failure=outcome.failure,
-            status=outcome.status,
-            retry_after=outcome.retry_after,
-        ):
+        said = policy.decide(outcome, retries_done=self.attempts - 1, idempotent=self.idempotent)
+        if said is Verdict.STOP:
             return None
-        if self._waits is None:
-            self._waits = policy.waits()
-        delay = policy.delay(self._waits, outcome.retry_after)
+        if said is Verdict.RETRY_NOW:
+            delay = outcome.retry_after or 0.0
+        else:
+            if self._waits is None:
+                self._waits = policy.waits()
+            delay = policy.delay(self._waits, outcome.retry_after)
         remaining = self.remaining(now)
         if remaining is not None and delay >= remaining:
             return None

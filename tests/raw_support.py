@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Final
 
 from skiplino_async.testing._openapi import TICKET_EXAMPLE
@@ -32,6 +35,36 @@ REQUEST_TIMEOUT: Final = (
 )
 
 
+def answer(extra_headers: bytes) -> bytes:
+    """The ticket answer with one more header line."""
+    head, body = ANSWER.split(b"\r\n\r\n", 1)
+    return head + b"\r\n" + extra_headers + b"\r\n\r\n" + body
+
+
+@contextmanager
+def in_thread(server: RawServer) -> Iterator[RawServer]:
+    """Run ``server`` in a thread of its own, so it acts while the test's loop is blocked."""
+    ready = threading.Event()
+    box: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        async with server:
+            box.append((asyncio.get_running_loop(), stop))
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
+    thread.start()
+    assert ready.wait(10), "the server thread did not start"
+    try:
+        yield server
+    finally:
+        loop, stop = box[0]
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+
+
 class RawServer:
     """Counts the requests that arrived (``requests``: method and path) and the connections."""
 
@@ -41,7 +74,9 @@ class RawServer:
         hold: asyncio.Event | None = None,
         idle_close: float | None = None,
         idle_bytes: bytes = b"",
+        idle_keep_open: bool = False,
         answer: bytes = ANSWER,
+        drop: frozenset[int] = frozenset(),
     ) -> None:
         self.requests: list[tuple[str, str]] = []
         self.connections = 0
@@ -50,6 +85,9 @@ class RawServer:
         self._hold = hold
         self._idle_close = idle_close
         self._idle_bytes = idle_bytes
+        self._idle_keep_open = idle_keep_open
+        #: The requests (counted from 1) whose connection is closed instead of answered.
+        self._drop = drop
         self._answer = answer
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -82,14 +120,18 @@ class RawServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         self._writers.add(writer)
+        idle_close = self._idle_close
         try:
             while True:
                 try:
-                    async with asyncio.timeout(self._idle_close):
+                    async with asyncio.timeout(idle_close):
                         head = await reader.readuntil(b"\r\n\r\n")
                 except TimeoutError:
                     writer.write(self._idle_bytes)
-                    return
+                    if not self._idle_keep_open:
+                        return
+                    idle_close = None  # said once; the connection stays open
+                    continue
                 method, path = head.split(b" ", 2)[:2]
                 length = 0
                 for line in head.split(b"\r\n"):
@@ -98,6 +140,8 @@ class RawServer:
                 await reader.readexactly(length)
                 self.requests.append((method.decode(), path.decode()))
                 self.arrived.set()
+                if len(self.requests) in self._drop:
+                    return
                 if self._hold is not None:
                     await self._hold.wait()
                 writer.write(self._answer)
