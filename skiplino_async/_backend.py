@@ -60,6 +60,11 @@ class Broken(NamedTuple):
     progress: Progress
 
 
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is None or task.cancelling() > 0
+
+
 class Backend:
     """One lazily created (or borrowed) aiohttp session, and exchanges over it."""
 
@@ -165,6 +170,13 @@ class Backend:
         try:
             return await self._roundtrip(session, wire, timeout, progress)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            return Broken(exc, progress)
+        except (asyncio.CancelledError, RuntimeError) as exc:
+            # Closing the session ends the calls in flight with aiohttp's "Session is closed"
+            # or a cancelled internal future: not a cancellation of this task, which would
+            # show in its cancelling() count and is never swallowed.
+            if not self._closed or _cancelling():
+                raise
             return Broken(exc, progress)
 
     async def _roundtrip(

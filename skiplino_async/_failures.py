@@ -15,9 +15,16 @@ from ._decode import BodyError, BodyTooLarge
 from ._progress import CONNECTING, UNKNOWN, Progress
 from ._redact import Scrubber
 from ._retry import CallState, Failure
-from .errors import APIConnectionError, APIResponseValidationError, APIStatusError, APITimeoutError
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    ClientUsageError,
+    SkiplinoError,
+)
 
-__all__ = ["body_error", "connection_error", "describe"]
+__all__ = ["body_error", "closed_error", "closed_in_flight", "connection_error", "describe"]
 
 
 def connection_error(
@@ -42,6 +49,24 @@ def connection_error(
         message = f"deadline of {state.deadline:g}s exceeded ({message})"
     cls = APITimeoutError if timed_out else APIConnectionError
     return cls(message, request_sent=progress.sent, attempts=state.attempts), failure
+
+
+def closed_error(progress: Progress, attempts: int) -> SkiplinoError:
+    """The error of a call in flight when its client was closed: true to whether it was sent."""
+    if progress.sent:
+        return APIConnectionError(
+            "the client was closed while this call was in flight, after its request was sent",
+            request_sent=True,
+            attempts=attempts,
+        )
+    return closed_in_flight()
+
+
+def closed_in_flight() -> ClientUsageError:
+    """The error of a call whose client was closed before its request (or retry) went out."""
+    return ClientUsageError(
+        "this Skiplino client was closed while this call was in flight; its request was not sent"
+    )
 
 
 def _before_sending(exc: BaseException, phase: str, timeout: aiohttp.ClientTimeout) -> str:
