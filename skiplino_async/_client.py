@@ -16,11 +16,12 @@ import aiohttp
 import attrs
 
 from . import _protocol
+from ._checks import check_count, check_seconds, check_timeout
 from ._converter import structure
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
 from ._redact import Secret, key_hint
-from ._request import Request, Settings, make_timeout
+from ._request import Request, Settings
 from ._response import ResponseCapture, capture_responses
 from ._retry import RetryPolicy, shared_deadline
 from ._transport import Transport
@@ -121,7 +122,7 @@ class Skiplino:
         if max_retries is not None:
             policy = policy.with_max_retries(_check_retries(max_retries))
         settings = Settings(
-            timeout=make_timeout(timeout),
+            timeout=check_timeout(timeout),
             retry=policy,
             locale=_check_locale(locale),
             deadline=_check_deadline(deadline),
@@ -131,7 +132,7 @@ class Skiplino:
             api_key=key,
             user_agent=USER_AGENT,
             session=session,
-            connector_limit=connection_limit,
+            connector_limit=check_count(connection_limit, "connection_limit", low=1),
             trace_configs=trace_configs,
             rate_limiter=RateLimiter(rate_limit) if rate_limit is not None else None,
             proxy=proxy,
@@ -199,7 +200,7 @@ class Skiplino:
         changes: dict[str, Any] = {}
         for name, value in options.items():
             if name == "timeout":
-                changes["timeout"] = make_timeout(value)  # type: ignore[arg-type]
+                changes["timeout"] = check_timeout(value)
             elif name == "max_retries":
                 changes["retry"] = settings.retry.with_max_retries(_check_retries(value))
             elif name == "locale":
@@ -363,17 +364,11 @@ def _check_mapping(value: object, name: str) -> Mapping[str, Any]:
 
 
 def _check_retries(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"max_retries must be an int >= 0, got {value!r}")
-    return value
+    return check_count(value, "max_retries", low=0)
 
 
 def _check_deadline(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"deadline must be a positive number of seconds, got {value!r}")
-    return float(value)
+    return None if value is None else check_seconds(value, "deadline")
 
 
 def _drop_none(**kwargs: Any) -> CallOptions:

@@ -18,6 +18,7 @@ import aiohttp
 import attrs
 import backoff
 
+from ._checks import check_count, check_seconds
 from .errors import APITimeoutError
 
 __all__ = [
@@ -148,6 +149,14 @@ def verdict(outcome: Outcome, *, idempotent: bool) -> Verdict:
     return Verdict.STOP
 
 
+def _count(attribute: attrs.Attribute[int], value: object) -> None:
+    check_count(value, attribute.name, low=0)
+
+
+def _seconds(attribute: attrs.Attribute[float], value: object) -> None:
+    check_seconds(value, attribute.name, zero=True)
+
+
 @attrs.frozen
 class RetryPolicy:
     """Retry rules. ``max_retries`` counts retries after the first attempt (0 disables).
@@ -159,10 +168,10 @@ class RetryPolicy:
     ``retry_after``. The per-call ``deadline`` is a client option, not part of the policy.
     """
 
-    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
-    initial_delay: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
-    max_delay: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
-    max_retry_after: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
+    max_retries: int = attrs.field(default=2, validator=lambda _, a, v: _count(a, v))
+    initial_delay: float = attrs.field(default=0.5, validator=lambda _, a, v: _seconds(a, v))
+    max_delay: float = attrs.field(default=8.0, validator=lambda _, a, v: _seconds(a, v))
+    max_retry_after: float = attrs.field(default=60.0, validator=lambda _, a, v: _seconds(a, v))
     jitter: Callable[[float], float] | None = backoff.full_jitter
 
     def waits(self) -> Iterator[float]:
