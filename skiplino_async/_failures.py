@@ -8,6 +8,7 @@ headers) is ever chained to an SDK error.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 import aiohttp
 
@@ -23,6 +24,11 @@ from .errors import (
     ClientUsageError,
     SkiplinoError,
 )
+
+#: OpenSSL's verify codes (X509_V_ERR_*) of the certificate failures told apart in messages.
+_NOT_YET_VALID: Final = 9
+_EXPIRED: Final = 10
+_OTHER_HOST: Final = frozenset({62, 64})  # hostname, IP address mismatch
 
 __all__ = ["body_error", "closed_error", "closed_in_flight", "connection_error", "describe"]
 
@@ -42,6 +48,8 @@ def connection_error(
         message, failure = _after_sending(exc, timeout)
         if failure is Failure.DISCONNECTED and progress.reused and not progress.answered:
             failure = Failure.STALE
+    elif isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        message, failure = _certificate(exc), Failure.CERTIFICATE
     else:
         message, failure = _before_sending(exc, progress.phase, timeout), Failure.NOT_SENT
     message = scrub.text(message)
@@ -78,14 +86,30 @@ def _before_sending(exc: BaseException, phase: str, timeout: aiohttp.ClientTimeo
         return f"timed out {where}; nothing was sent"
     if isinstance(exc, aiohttp.ClientHttpProxyError):
         return f"the proxy refused the tunnel: {exc.status} {exc.message}; nothing was sent"
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return (
-            f"could not connect: the server's TLS certificate is not trusted ({exc}). For a "
-            "company CA pass ssl=ssl.create_default_context(cafile=...) or set SSL_CERT_FILE"
-        )
     if isinstance(exc, aiohttp.ClientConnectorError):
         return f"could not connect: {exc}"
     return f"could not send the request: {type(exc).__name__}: {_short(exc)}; nothing was sent"
+
+
+def _certificate(exc: aiohttp.ClientConnectorCertificateError) -> str:
+    """Which way the server's certificate was refused, and whether ``ssl=`` can help."""
+    refused = exc.certificate_error
+    code = getattr(refused, "verify_code", None)
+    detail = getattr(refused, "verify_message", None) or str(refused)
+    start = "could not connect: the server's TLS certificate"
+    if code in _OTHER_HOST:
+        return (
+            f"{start} is for another host than {exc.host} ({detail}). ssl= does not help "
+            "with that: check base_url"
+        )
+    if code == _EXPIRED:
+        return f"{start} has expired ({detail}); the server's operator must renew it"
+    if code == _NOT_YET_VALID:
+        return f"{start} is not valid yet ({detail}); check this machine's clock"
+    return (
+        f"{start} is not signed by a certificate authority this client trusts ({detail}). "
+        "For a company CA pass ssl=ssl.create_default_context(cafile=...) or set SSL_CERT_FILE"
+    )
 
 
 def _after_sending(exc: BaseException, timeout: aiohttp.ClientTimeout) -> tuple[str, Failure]:

@@ -49,6 +49,9 @@ class Failure(enum.Enum):
     #: A pooled connection died before any answer: the server had closed it, most likely
     #: before the request arrived. Not a sign of load, so not worth a backoff wait.
     STALE = "stale"
+    #: The server's TLS certificate was refused (unknown CA, another host, expired): the same
+    #: certificate comes back on every attempt, so no rule retries it.
+    CERTIFICATE = "certificate"
 
 
 @attrs.frozen
