@@ -37,6 +37,7 @@ __all__ = ["Skiplino"]
 
 T = TypeVar("T")
 _IDEMPOTENT_METHODS: Final = frozenset({"GET", "PUT", "DELETE"})
+_FRAMING_HEADERS: Final = frozenset({"content-length", "transfer-encoding", "host", "connection"})
 
 USER_AGENT: Final = (
     f"skiplino-async/{__version__} aiohttp/{aiohttp.__version__} python/{platform.python_version()}"
@@ -348,10 +349,16 @@ def _check_locale(value: str | None) -> str | None:
 def _check_extra_headers(value: object) -> Mapping[str, str]:
     headers = _check_mapping(value, "extra_headers")
     for name, item in headers.items():
-        if isinstance(name, str) and name.lower() in ("authorization", "proxy-authorization"):
+        lowered = name.lower() if isinstance(name, str) else ""
+        if lowered in ("authorization", "proxy-authorization"):
             raise ValueError(
                 f"extra_headers cannot set {name}: the client's api_key is the credential "
                 "(create a Skiplino client with the other key instead)"
+            )
+        if lowered in _FRAMING_HEADERS:
+            # aiohttp would send them as given: a body cut to a Content-Length, say.
+            raise ValueError(
+                f"extra_headers cannot set {name}: the HTTP client frames each request itself"
             )
         _protocol.check_header(name, item)
     return headers
