@@ -20,7 +20,7 @@ from . import _calllog
 from ._decode import BodyDecoder, BodyError, BodyTooLarge
 from ._failures import body_error
 from ._pool import FreshConnector
-from ._progress import CONNECTING, UNKNOWN, Progress, trace_config
+from ._progress import CONNECTING, UNKNOWN, Progress, current
 from ._proxy import proxy_for
 from ._redact import Scrubber
 from ._wire import Wire
@@ -116,7 +116,7 @@ class Backend:
             # sets them would otherwise get an ever-growing Cookie header back.
             session = aiohttp.ClientSession(
                 connector=FreshConnector(limit=self._connector_limit, ssl=self._ssl_for()),
-                trace_configs=[*(self._trace_configs or ()), trace_config()],
+                trace_configs=self._trace_configs,
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
             # aiohttp silently re-sends a GET/PUT/DELETE once when the connection closes before
@@ -167,6 +167,7 @@ class Backend:
         """One HTTP exchange. A failure is returned, not raised (see :mod:`._failures`)."""
         _calllog.request_sent(wire)
         progress = Progress(CONNECTING if self._owns_session else UNKNOWN)
+        token = current.set(progress)
         try:
             return await self._roundtrip(session, wire, timeout, progress)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
@@ -178,6 +179,8 @@ class Backend:
             if not self._closed or _cancelling():
                 raise
             return Broken(exc, progress)
+        finally:
+            current.reset(token)
 
     async def _roundtrip(
         self,
@@ -200,7 +203,6 @@ class Backend:
             proxy=self._proxy,
             proxy_headers=self._proxy_headers,
             middlewares=middlewares,
-            trace_request_ctx=progress if self._owns_session else None,
         ) as resp:
             keep_alive = resp.headers.get("Keep-Alive")
             if keep_alive is not None and isinstance(session.connector, FreshConnector):

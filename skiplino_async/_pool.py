@@ -9,7 +9,9 @@ readable while idle (the server's EOF, or an answer nobody asked for) is dropped
 is used. Idle connections are also kept no longer than common servers keep them: 4 s, or
 less when the server's ``Keep-Alive: timeout=N`` says so.
 
-This is the pool of the session the SDK creates; a session you pass in keeps its own rules.
+The pool also tells the attempt's :class:`._progress.Progress` whether it waited for a free
+connection and whether it took a pooled one. This is the pool of the session the SDK
+creates; a session you pass in keeps its own rules.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import select
 from typing import TYPE_CHECKING, Final
 
 import aiohttp
+
+from ._progress import CONNECTING, WAITING, current
 
 if TYPE_CHECKING:
     from ssl import SSLContext
@@ -53,11 +57,18 @@ class FreshConnector(aiohttp.TCPConnector):
     async def _get(self, key: ConnectionKey, traces: list[Trace]) -> Connection | None:
         # aiohttp's pool lookup, which only knows what the loop has already read: each
         # connection it offers is checked first, and a dead one closed (freeing its slot).
+        progress = current.get()
         while (conn := await super()._get(key, traces)) is not None:
             protocol = conn.protocol
             if protocol is not None and self._usable(protocol):
+                if progress is not None:
+                    progress.reused = True
                 return conn
             conn.close()
+        if progress is not None:
+            # Next, aiohttp waits for a slot if none is free, then looks here again.
+            full = self._available_connections(key) <= 0
+            progress.phase = WAITING if full else CONNECTING
         return None
 
     @staticmethod

@@ -1,32 +1,34 @@
 """How far one attempt got: the phase it was in, and whether its bytes went to a connection.
 
-Both are learnt per request through aiohttp's public hooks, never guessed from the type of
-the exception that ended the attempt (a total timeout looks the same in every phase):
+Both are learnt per request, never guessed from the type of the exception that ended the
+attempt (a total timeout looks the same in every phase):
 
 * a client middleware, passed with each request so that a borrowed session gets it too, sees
   the ``ClientRequest``. aiohttp gives a request its response object in the step that hands
   its bytes to the connection, so until then nothing was written;
-* on the session the SDK creates, a ``TraceConfig`` names the phase (waiting for a pool
-  slot, resolving the host, connecting) and tells whether a pooled connection was reused. A
-  borrowed session cannot be given trace configs: its failures before sending are reported
-  without the phase, and a dead pooled connection is not told apart from a new one.
+* the connection pool of the session the SDK creates (:mod:`._pool`) finds the attempt's
+  progress in :data:`current` and records whether it waited for a free connection and
+  whether it took a pooled one. A borrowed session has its own pool: its failures before
+  sending are reported without the phase, and a dead pooled connection is not told apart
+  from a new one.
+
+(aiohttp's request tracing would tell the phases too, but a trace config makes aiohttp send
+every signal of every request: about a quarter of the SDK's CPU per call.)
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import Any, Final
+from contextvars import ContextVar
+from typing import Final
 
 import aiohttp
 
-__all__ = ["CONNECTING", "RESOLVING", "UNKNOWN", "WAITING", "Progress", "trace_config"]
+__all__ = ["CONNECTING", "UNKNOWN", "WAITING", "Progress", "current"]
 
 #: The phases an attempt goes through before its bytes are written (as said in messages).
 WAITING: Final = "waiting for a free connection"
-RESOLVING: Final = "resolving the host name"
 CONNECTING: Final = "connecting"
-SENDING: Final = "sending the request"
-#: What is known on a borrowed session, where no trace tells the phase.
+#: What is known on a borrowed session, whose pool does not say.
 UNKNOWN: Final = "before the request was sent"
 
 
@@ -61,30 +63,5 @@ class Progress:
         return response
 
 
-def trace_config() -> aiohttp.TraceConfig:
-    """The trace config of the SDK's own session; it reads the :class:`Progress` passed as
-    ``trace_request_ctx`` and ignores requests that carry none."""
-    config = aiohttp.TraceConfig()
-    config.on_connection_queued_start.append(_phase(WAITING))
-    config.on_connection_queued_end.append(_phase(CONNECTING))
-    config.on_dns_resolvehost_start.append(_phase(RESOLVING))
-    config.on_dns_resolvehost_end.append(_phase(CONNECTING))
-    config.on_connection_create_start.append(_phase(CONNECTING))
-    config.on_request_headers_sent.append(_phase(SENDING))
-    config.on_connection_reuseconn.append(_reused)
-    return config
-
-
-def _phase(phase: str) -> Any:
-    async def enter(session: object, context: SimpleNamespace, params: object) -> None:
-        progress = context.trace_request_ctx
-        if isinstance(progress, Progress):
-            progress.phase = phase
-
-    return enter
-
-
-async def _reused(session: object, context: SimpleNamespace, params: object) -> None:
-    progress = context.trace_request_ctx
-    if isinstance(progress, Progress):
-        progress.reused = True
+#: The progress of the attempt the current task is making, for the SDK's connection pool.
+current: Final[ContextVar[Progress | None]] = ContextVar("skiplino_async_attempt", default=None)

@@ -15,7 +15,7 @@ from yarl import URL
 
 from skiplino_async import APIConnectionError, APITimeoutError, RetryPolicy
 from skiplino_async._failures import connection_error
-from skiplino_async._progress import CONNECTING, RESOLVING, UNKNOWN, WAITING, Progress
+from skiplino_async._progress import CONNECTING, UNKNOWN, WAITING, Progress
 from skiplino_async._redact import Scrubber
 from skiplino_async._retry import CallState, Failure
 
@@ -49,8 +49,6 @@ def classify(exc: BaseException, p: Progress) -> tuple[APIConnectionError, Failu
     [
         (TimeoutError(), progress(sent=False, phase=WAITING), APITimeoutError, Failure.NOT_SENT,
          "timed out waiting for a free connection"),
-        (TimeoutError(), progress(sent=False, phase=RESOLVING), APITimeoutError,
-         Failure.NOT_SENT, "timed out resolving the host name"),
         (TimeoutError(), progress(sent=False), APITimeoutError, Failure.NOT_SENT,
          "timed out connecting"),
         (TimeoutError(), progress(sent=False, phase=UNKNOWN), APITimeoutError, Failure.NOT_SENT,
@@ -96,7 +94,7 @@ EXCEPTIONS = st.sampled_from(
 @given(
     exc=EXCEPTIONS,
     sent=st.booleans(),
-    phase=st.sampled_from([WAITING, RESOLVING, CONNECTING, UNKNOWN]),
+    phase=st.sampled_from([WAITING, CONNECTING, UNKNOWN]),
     reused=st.booleans(),
 )
 def test_invariants(exc: BaseException, sent: bool, phase: str, reused: bool) -> None:
