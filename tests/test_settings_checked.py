@@ -12,8 +12,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from skiplino_async import RetryPolicy, Skiplino
+from skiplino_async._checks import check_seconds, check_timeout
 from skiplino_async.testing import FakeSkiplino
 
 BAD_SECONDS = [math.inf, -math.inf, math.nan, -1, 0, 10**400, True, "5"]
@@ -114,3 +117,20 @@ async def test_watch_interval(fake: FakeSkiplino, client: Skiplino, value: float
     with pytest.raises(ValueError, match="interval"):
         await _run(client.tickets.watch("k7m2p9x4q1", interval=value))
     assert len(fake.requests) == before
+
+
+def _positive_finite(value: float) -> bool:
+    try:
+        return math.isfinite(float(value)) and value > 0
+    except OverflowError:
+        return False
+
+
+@given(st.one_of(st.floats(), st.integers(), st.integers(min_value=10**300)))
+def test_seconds_are_taken_exactly_when_positive_and_finite(value: float) -> None:
+    if _positive_finite(value):
+        assert check_seconds(value, "timeout") == float(value)
+        assert check_timeout(value).total == float(value)
+    else:
+        with pytest.raises(ValueError, match="timeout"):
+            check_seconds(value, "timeout")
