@@ -165,7 +165,7 @@ class Backend:
         self, session: aiohttp.ClientSession, wire: Wire, timeout: aiohttp.ClientTimeout
     ) -> Answer | Broken | APIResponseValidationError:
         """One HTTP exchange. A failure is returned, not raised (see :mod:`._failures`)."""
-        _calllog.request_sent(wire)
+        _calllog.sending(wire)
         progress = Progress(CONNECTING if self._owns_session else UNKNOWN)
         token = current.set(progress)
         try:
@@ -208,25 +208,33 @@ class Backend:
             if keep_alive is not None and isinstance(session.connector, FreshConnector):
                 session.connector.note_keep_alive(keep_alive)
             headers = self._scrub.headers(resp.headers)
-            encoding = resp.headers.get("Content-Encoding")
-            # The raw bytes of an encoded body, for the error should it not decode.
-            raw = bytearray()
-            try:
-                length = resp.content_length
-                if length is not None and length > self._max_bytes:
-                    raise BodyTooLarge(f"Content-Length {length} exceeds {self._max_bytes} bytes")
-                if length is not None and not encoding:
-                    # The common case, bounded by the check above: aiohttp's own read is cheapest.
-                    body = await resp.read()
-                else:
-                    decoder = BodyDecoder(encoding, self._max_bytes)
-                    async for chunk in resp.content.iter_any():
-                        if encoding and len(raw) + len(chunk) <= self._max_bytes:
-                            raw += chunk
-                        decoder.feed(chunk)
-                    body = decoder.finish()
-            except BodyError as exc:
-                return body_error(resp.status, exc, bytes(raw), headers, self._scrub)
-            body = self._scrub.bytes(body)
+            body = await self._read_body(resp, headers)
+            if isinstance(body, APIResponseValidationError):
+                return body
             _calllog.answered(wire, resp.status, body)
             return Answer(resp.status, headers, body)
+
+    async def _read_body(
+        self, resp: aiohttp.ClientResponse, headers: Mapping[str, str]
+    ) -> bytes | APIResponseValidationError:
+        """The decoded body under the cap (key scrubbed), or why it cannot be had."""
+        encoding = resp.headers.get("Content-Encoding")
+        # The raw bytes of an encoded body, for the error should it not decode.
+        raw = bytearray()
+        try:
+            length = resp.content_length
+            if length is not None and length > self._max_bytes:
+                raise BodyTooLarge(f"Content-Length {length} exceeds {self._max_bytes} bytes")
+            if length is not None and not encoding:
+                # The common case, bounded by the check above: aiohttp's own read is cheapest.
+                body = await resp.read()
+            else:
+                decoder = BodyDecoder(encoding, self._max_bytes)
+                async for chunk in resp.content.iter_any():
+                    if encoding and len(raw) + len(chunk) <= self._max_bytes:
+                        raw += chunk
+                    decoder.feed(chunk)
+                body = decoder.finish()
+        except BodyError as exc:
+            return body_error(resp.status, exc, bytes(raw), headers, self._scrub)
+        return self._scrub.bytes(body)
