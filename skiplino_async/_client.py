@@ -67,10 +67,14 @@ class Skiplino:
         session: an ``aiohttp.ClientSession`` you own. Note that aiohttp itself re-sends a
             GET/PUT/DELETE once when a pooled connection drops; the SDK turns that off on the
             sessions it creates (so ``attempts`` counts every request) but not on yours.
+            ``request_sent`` is known on yours too; the check of pooled connections before
+            use, the idle limit and the phase named in a failure before sending are those of
+            the SDK's own pool only.
         retry_policy: a :class:`RetryPolicy` for finer control of waits; an explicit
             ``max_retries`` overrides its own.
         trace_configs: aiohttp trace configs for the session the SDK creates.
-        connection_limit: size of the connection pool the SDK creates.
+        connection_limit: size of the connection pool the SDK creates (at least 1). Idle
+            connections in it are kept 4 s, or less when the server's ``Keep-Alive`` says so.
         rate_limit: at most this many requests per second, shared by all concurrent calls
             of this client (and of its ``with_options`` copies).
         proxy: an ``http(s)://[user:pass@]host:port`` proxy for every request. Without it,
