@@ -79,6 +79,8 @@ class RawServer:
         drop: frozenset[int] = frozenset(),
     ) -> None:
         self.requests: list[tuple[str, str]] = []
+        #: The body of each request, in the order they arrived.
+        self.bodies: list[bytes] = []
         self.connections = 0
         #: Set once a request has arrived.
         self.arrived = asyncio.Event()
@@ -137,7 +139,7 @@ class RawServer:
                 for line in head.split(b"\r\n"):
                     if line.lower().startswith(b"content-length:"):
                         length = int(line.split(b":", 1)[1])
-                await reader.readexactly(length)
+                self.bodies.append(await reader.readexactly(length))
                 self.requests.append((method.decode(), path.decode()))
                 self.arrived.set()
                 if len(self.requests) in self._drop:

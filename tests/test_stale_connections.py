@@ -10,16 +10,21 @@ the test's loop is blocked, count the bookings that arrived: exactly one per boo
 from __future__ import annotations
 
 import asyncio
+import json
+import random
 import time
+from collections import Counter
 
 import pytest
 from raw_support import GROUP, REQUEST_TIMEOUT, SERVICE, RawServer, answer, in_thread
 
-from skiplino_async import RetryPolicy, Skiplino, SkiplinoError
+from skiplino_async import APIConnectionError, RetryPolicy, Skiplino, SkiplinoError
 from skiplino_async._pool import idle_limit
 
 KEY = "sk_test_staleconns"
 BOOKINGS = 5
+RACES = 100
+FAST = RetryPolicy(initial_delay=0.001, max_delay=0.005)
 
 
 async def book_through_stalls(client: Skiplino, stall: float) -> int:
@@ -106,3 +111,25 @@ async def test_a_get_meeting_a_dead_connection_is_retried_at_once() -> None:
 )
 def test_idle_limit_from_a_keep_alive_header(header: str | None, expected: float | None) -> None:
     assert idle_limit(header) == expected
+
+
+async def test_keep_alive_races_never_deliver_a_booking_twice() -> None:
+    # The server drops idle connections after 20 ms and the bookings come 0-40 ms apart, so
+    # a close often races a reuse. Whatever happens, each booking arrives at most once, and
+    # one the SDK calls unsent never arrived.
+    rng = random.Random(17)
+    server = RawServer(idle_close=0.02)
+    unsent: list[int] = []
+    async with server, Skiplino(api_key=KEY, base_url=server.url, retry_policy=FAST) as client:
+        for n in range(RACES):
+            await asyncio.sleep(rng.uniform(0.0, 0.04))
+            try:
+                await client.tickets.book(
+                    service_id=SERVICE, group_of_service_id=GROUP, extra_body={"n": n}
+                )
+            except APIConnectionError as exc:
+                if not exc.request_sent:
+                    unsent.append(n)
+    arrived = Counter(json.loads(body)["n"] for body in server.bodies)
+    assert max(arrived.values()) == 1
+    assert not set(unsent) & set(arrived)
