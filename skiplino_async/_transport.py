@@ -154,7 +154,8 @@ class Transport:
             # A body over the cap or undecodable: sending again would fetch it again.
             return result, None
         if isinstance(result, Broken):
-            if self.backend.closed:
+            if self.backend.closed and self.backend.owns_session:
+                # The close broke it (a borrowed session stays open and fails on its own).
                 return closed_error(result.progress, state.attempts), None
             error, failure = connection_error(
                 result.exc, result.progress, timeout=timeout, state=state, scrub=self._scrub

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiohttp
 import pytest
 from raw_support import GROUP, SERVICE, RawServer
 
@@ -85,3 +86,18 @@ async def test_a_call_cancelled_while_its_client_closes_is_still_cancelled() -> 
         await client.aclose()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_closing_a_client_on_a_borrowed_session_lets_calls_in_flight_finish() -> None:
+    hold = asyncio.Event()
+    async with RawServer(hold=hold) as server, aiohttp.ClientSession() as session:
+        client = Skiplino(api_key=KEY, base_url=server.url, session=session)
+        task = asyncio.create_task(book(client))
+        await until_arrived(server, 1)
+        await client.aclose()
+        hold.set()
+        ticket = await task
+        with pytest.raises(ClientUsageError, match="closed"):
+            await book(client)
+    assert ticket.id == "k7m2p9x4q1"
+    assert server.count("POST") == 1
