@@ -49,7 +49,11 @@ class Progress:
     @property
     def sent(self) -> bool:
         """Whether the request's bytes were handed to a connection (in this attempt)."""
-        return self._resent or (self._request is not None and self._request.response is not None)
+        request = self._request
+        if self._resent or request is None:
+            return self._resent
+        # Should an aiohttp release ever drop the attribute, err on the safe side: "sent".
+        return getattr(request, "response", True) is not None
 
     async def middleware(
         self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType

@@ -104,3 +104,10 @@ def test_invariants(exc: BaseException, sent: bool, phase: str, reused: bool) ->
     assert (failure is Failure.NOT_SENT) is not sent
     assert isinstance(error, APITimeoutError) is isinstance(exc, TimeoutError)
     assert KEY not in str(error)
+
+
+def test_aiohttp_still_gives_a_request_its_response_when_it_sends_it() -> None:
+    # What Progress.sent reads; were it gone, every attempt would count as sent (safe, but
+    # no unsent booking would be retried any more).
+    assert aiohttp.ClientRequest.response is None
+    assert progress(sent=False).sent is False
