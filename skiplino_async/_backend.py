@@ -85,6 +85,8 @@ class Backend:
         self._session = session
         self._owns_session = session is None
         self._closed = False
+        #: Set by aclose(): a call waiting to retry stops waiting.
+        self.closing: Final = asyncio.Event()
         self._connector_limit = connector_limit
         self._trace_configs = trace_configs
         self._ssl = ssl
@@ -157,6 +159,7 @@ class Backend:
     async def aclose(self) -> None:
         """Close the session if we created it; a borrowed one is left to its owner."""
         self._closed = True
+        self.closing.set()
         session, self._session = self._session, None
         if session is not None and self._owns_session and not session.closed:
             await session.close()

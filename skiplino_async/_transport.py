@@ -12,6 +12,7 @@ rate limit) and :meth:`Transport._after_attempt` (where its result is seen, answ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl as _ssl
 import time
 from typing import Final
@@ -123,13 +124,20 @@ class Transport:
                 _calllog.call_ended(request, state, started, error, answer)
                 raise error
             _calllog.retrying(request, error, state, delay)
-            await asyncio.sleep(delay)
+            await self._pause(delay)
 
     def _retry_delay(self, state: CallState, outcome: Outcome | None) -> float | None:
         """Seconds until the next attempt, or ``None``: none (never on a closed client)."""
         if outcome is None or self.backend.closed:
             return None
         return state.after(outcome, time.monotonic())
+
+    async def _pause(self, delay: float) -> None:
+        """The wait before a retry, cut short when the client is closed meanwhile (the next
+        attempt then refuses to start)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await self.backend.closing.wait()
 
     async def _before_attempt(self, state: CallState) -> None:
         """Hold the attempt back until it may go out (the client's rate limit); refuse it on

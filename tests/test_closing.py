@@ -101,3 +101,17 @@ async def test_closing_a_client_on_a_borrowed_session_lets_calls_in_flight_finis
             await book(client)
     assert ticket.id == "k7m2p9x4q1"
     assert server.count("POST") == 1
+
+
+async def test_a_call_waiting_out_a_retry_after_ends_when_its_client_closes() -> None:
+    # The server asks for 30 s; closing the client must not leave the call sleeping them.
+    busy = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n"
+    async with RawServer(answer=busy) as server:
+        client = Skiplino(api_key=KEY, base_url=server.url, retry_policy=FAST)
+        task = asyncio.create_task(client.tickets.get("k7m2p9x4q1"))
+        await until_arrived(server, 1)
+        await asyncio.sleep(0.2)  # the 429 is read: the call sleeps
+        await client.aclose()
+        with pytest.raises(ClientUsageError, match="closed while this call was in flight"):
+            await asyncio.wait_for(task, 5)
+    assert len(server.requests) == 1
