@@ -20,7 +20,16 @@ import attrs
 import cattrs
 
 from .._wirefields import optional_of, resolved, wire_name
-from ._scalars import ShapeError, int_value, is_list, known_keys, strict_list_factory, to_utc
+from ._scalars import (
+    INT_MAX,
+    INT_MIN,
+    ShapeError,
+    int_value,
+    is_list,
+    known_keys,
+    strict_list_factory,
+    to_utc,
+)
 
 __all__ = ["fast_list_factory", "fast_model_hook"]
 
@@ -84,7 +93,8 @@ class _HookSource:
             self.emit(indent, f"if type({var}) is not {name}{none_ok}: {bad}")
             return
         if tp is int:
-            self.emit(indent, f"if type({var}) is not int{none_ok}: {var} = _int({var})")
+            in_range = f"type({var}) is int and {INT_MIN} <= {var} <= {INT_MAX}"
+            self.emit(indent, f"if not ({in_range}){none_ok}: {var} = _int({var})")
             return
         if optional:
             self.emit(indent, f"if {var} is not None:")

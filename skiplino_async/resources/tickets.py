@@ -16,6 +16,7 @@ from .._arguments import (
     path_segment,
     require_str,
 )
+from .._checks import check_seconds
 from .._operations import BOOK_TICKET, CANCEL_TICKET, GET_TICKET, RESCHEDULE_TICKET
 from .._types import CallOptions
 from ..errors import APIConnectionError, InternalServerError, RateLimitError
@@ -182,8 +183,7 @@ class Tickets(Resource):
         ...     print(ticket.status, ticket.queue_size, ticket.waiting_time)
         """
         path_segment(ticket_id, "ticket_id")  # a bad id fails here, not after the first wait
-        if isinstance(interval, bool) or not isinstance(interval, int | float):
-            raise TypeError("interval must be a number of seconds")
+        check_seconds(interval, "interval", zero=True)
         if isinstance(max_errors, bool) or not isinstance(max_errors, int) or max_errors < 0:
             raise ValueError(f"max_errors must be an int >= 0, got {max_errors!r}")
         pause = max(float(interval), MIN_WATCH_INTERVAL)

@@ -24,9 +24,10 @@ from .. import models
 from .._operations import API_DEFAULT_LIMIT, MAX_PAGE, OPERATIONS, Operation, Param
 from .._wirefields import wire_fields
 from . import _openapi_data as data
-from ._openapi_data import Json, ref
+from ._openapi_data import CUSTOMER_EXAMPLE, TICKET_EXAMPLE, Json, ref
 
-__all__ = ["DOCUMENTED_SERVER", "openapi_document"]
+# The documented examples are the document's: tests build responses from them.
+__all__ = ["CUSTOMER_EXAMPLE", "DOCUMENTED_SERVER", "TICKET_EXAMPLE", "openapi_document"]
 
 #: The documented base URL; the fake server puts its own URL first when it serves the document.
 DOCUMENTED_SERVER: Final = "https://api-dev.skiplino.com/external/v1"
