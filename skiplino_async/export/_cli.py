@@ -79,7 +79,7 @@ def _texts(kind: Kind) -> dict[str, Any]:
 
 
 def _common_flags(parser: argparse.ArgumentParser, kind: Kind) -> None:
-    top = MAX_LIMIT[kind]
+    """What to write and where: output, format, resume, delta."""
     parser.add_argument(
         "--output", "-o", required=True, help="target file or directory ('-': stdout)"
     )
@@ -102,6 +102,13 @@ def _common_flags(parser: argparse.ArgumentParser, kind: Kind) -> None:
         "earlier export of the same list, reading only the pages that hold them. Updates "
         "to older rows are NOT seen: only a full export sees them",
     )
+    _walk_flags(parser, kind)
+    _connection_flags(parser)
+
+
+def _walk_flags(parser: argparse.ArgumentParser, kind: Kind) -> None:
+    """How the list is walked: page size, requests in flight, drift, pace, checkpoints."""
+    top = MAX_LIMIT[kind]
     parser.add_argument("--max-items", type=_positive_int, help="stop after this many rows")
     parser.add_argument(
         "--limit", type=_positive_int, default=None, help=f"page size, 1-{top} (default {top})"
@@ -131,6 +138,10 @@ def _common_flags(parser: argparse.ArgumentParser, kind: Kind) -> None:
         metavar="N",
         help="rows per Parquet part file, one checkpoint each (default 50000)",
     )
+
+
+def _connection_flags(parser: argparse.ArgumentParser) -> None:
+    """Where the API is, with which key, and how progress is shown."""
     parser.add_argument("--api-key", help="API key (default: $SKIPLINO_API_KEY)")
     parser.add_argument("--base-url", help="API base URL (default: $SKIPLINO_BASE_URL)")
     parser.add_argument(
