@@ -92,8 +92,7 @@ class Resource:
         an error). ``query(params)`` turns them into query parameters, checked at once.
         """
         assert op.paging is not None, op.name
-        operation, path, secret_only = op.name, op.path, op.secret_only
-        default_limit, max_limit = op.paging.default_limit, op.paging.max_limit
+        path, secret_only = op.path, op.secret_only
         rest: dict[str, Any] = dict(options)
         paging = {name: rest.pop(name) for name in _PAGING if name in rest}
         call = cast(CallOptions, rest)
@@ -101,14 +100,9 @@ class Resource:
         given = dict(params or {})
         resume_from = paging.get("resume_from")
         if resume_from is not None:
-            recorded = load_checkpoint(resume_from, operation)["params"]
-            limit = _resumed(limit, default_limit, recorded.get("limit"), "limit")
-            for name, value in given.items():
-                given[name] = _resumed(value, None, recorded.get(name), name)
-            if page != 1:
-                raise ValueError("page cannot be combined with resume_from")
+            limit = _restore(op, resume_from, limit, given, page)
         extra = dict(query(given)) if query is not None else {}
-        check_int_range(limit, "limit", 1, max_limit)
+        check_int_range(limit, "limit", 1, op.paging.max_limit)
         check_int_range(page, "page", 1)
         limiter = self._client._transport.rate_limiter
         rows: Any = op.response
@@ -129,7 +123,7 @@ class Resource:
             page=page,
             limit=limit,
             key=key,
-            operation=operation,
+            operation=op.name,
             params=recorded_params,
             rate_limit=limiter.rate if limiter is not None else None,
             **paging,
@@ -174,6 +168,20 @@ def _request(
 
 def _structure_data(env: Envelope, cls: type[T]) -> T:
     return structure(env.data, cls, status=env.status, body=env.body, headers=env.headers)
+
+
+def _restore(
+    op: Operation[Any], checkpoint: Mapping[str, Any], limit: int, given: dict[str, Any], page: int
+) -> int:
+    """The call's ``limit`` and parameters (``given``, in place) as the checkpoint recorded."""
+    assert op.paging is not None
+    recorded = load_checkpoint(checkpoint, op.name)["params"]
+    restored: int = _resumed(limit, op.paging.default_limit, recorded.get("limit"), "limit")
+    for name, value in given.items():
+        given[name] = _resumed(value, None, recorded.get(name), name)
+    if page != 1:
+        raise ValueError("page cannot be combined with resume_from")
+    return restored
 
 
 def _resumed(given: Any, default: Any, recorded: Any, name: str) -> Any:
