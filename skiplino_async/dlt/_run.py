@@ -1,0 +1,69 @@
+"""One ``skiplino load``: finish what a killed run left, then extract and load today's data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import dlt
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from ..errors import SkiplinoError
+from ._source import skiplino_source
+
+
+class LoadFailed(Exception):
+    """A load that stopped; the message names the step and the first cause."""
+
+
+def load(
+    *,
+    resources: Sequence[str],
+    destination: str,
+    dataset: str,
+    pipeline_name: str,
+    incremental: bool,
+    say: Callable[[str], object],
+    **client_options: Any,
+) -> dict[str, int]:
+    """Run the load; returns the rows loaded per table. Raises :class:`LoadFailed`."""
+    # SQL destinations swap a replaced table in one transaction from a staging copy: readers
+    # never see it empty or half loaded, even when a run is killed mid-load.
+    os.environ.setdefault("DESTINATION__REPLACE_STRATEGY", "insert-from-staging")
+    pipeline = dlt.pipeline(
+        pipeline_name=pipeline_name, destination=destination, dataset_name=dataset
+    )
+    try:
+        if pipeline.has_pending_data:
+            say("finishing the load a previous run left")
+            pipeline.normalize(loader_file_format=_file_format(destination))
+            pipeline.load()
+        try:
+            source = skiplino_source(incremental=incremental, **client_options)
+        except ValueError as exc:
+            raise LoadFailed(str(exc)) from None
+        say(f"extracting {', '.join(resources)} into {destination} dataset {dataset!r}")
+        pipeline.extract(source.with_resources(*resources))
+        say("normalizing")
+        info = pipeline.normalize(loader_file_format=_file_format(destination))
+        say("loading")
+        pipeline.load()
+    except PipelineStepFailed as exc:
+        raise LoadFailed(_describe(exc)) from None
+    counts = info.row_counts if info is not None else {}
+    return {table: n for table, n in counts.items() if not table.startswith("_dlt")}
+
+
+def _file_format(destination: str) -> Any:
+    return "parquet" if destination == "filesystem" else None
+
+
+def _describe(exc: PipelineStepFailed) -> str:
+    """The step that failed and its first cause that says something to a user."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, SkiplinoError | ValueError | OSError):
+            return f"{exc.step} failed: {type(cause).__name__}: {cause}"
+        cause = cause.__cause__ or cause.__context__
+    return f"{exc.step} failed: {exc.exception}"
