@@ -45,7 +45,9 @@ def add_load_parser(sub: Any) -> None:
         help=f"what to load (default: all): {', '.join(RESOURCES)}",
     )
     load.add_argument("--destination", choices=DESTINATIONS, default="duckdb")
-    load.add_argument("--dataset", default="skiplino", help="dataset (schema) name")
+    load.add_argument(
+        "--dataset", default="skiplino_data", help="dataset (schema) name (default: skiplino_data)"
+    )
     load.add_argument("--pipeline", default="skiplino", help="dlt pipeline name (its state)")
     load.add_argument(
         "--incremental",
@@ -88,4 +90,3 @@ def _say(message: str) -> None:
 def _fail(message: str) -> int:
     print(f"skiplino load: error: {message}", file=sys.stderr)
     return 1
-

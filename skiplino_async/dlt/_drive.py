@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -26,14 +26,13 @@ def drive(walk: Callable[[], AsyncGenerator[T, None]]) -> Iterator[T]:
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="skiplino-dlt", daemon=True)
     thread.start()
-    agen: AsyncGenerator[T, None] | None = None
+    steps = _Steps(walk)
     try:
-        agen = _call(loop, _start(walk))
-        while (item := _call(loop, anext(agen, _END))) is not _END:
+        while (item := _call(loop, steps.next())) is not _END:
             yield item
     finally:
         try:
-            _call(loop, _finish(agen))
+            _call(loop, steps.close())
         finally:
             loop.call_soon_threadsafe(loop.stop)
             thread.join()
@@ -49,20 +48,31 @@ def _call(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
         raise
 
 
-async def _start(walk: Callable[[], AsyncGenerator[T, None]]) -> AsyncGenerator[T, None]:
-    return walk()  # created on the loop, so whatever it binds to is this loop
+class _Steps(Generic[T]):
+    """The walk, created on the loop (what it binds to is that loop), one step at a time."""
 
+    def __init__(self, walk: Callable[[], AsyncGenerator[T, None]]) -> None:
+        self._walk = walk
+        self._agen: AsyncGenerator[T, None] | None = None
+        self._step: asyncio.Task[Any] | None = None
 
-async def _finish(agen: AsyncGenerator[Any, None] | None) -> None:
-    """Let a cancelled step unwind, close the walk, then end every task left on the loop."""
-    if agen is not None:
-        while agen.ag_running:  # a step cancelled by an interrupt is still unwinding
-            await asyncio.sleep(0.001)
-        await agen.aclose()
-    me = asyncio.current_task()
-    others = [task for task in asyncio.all_tasks() if task is not me]
-    for task in others:
-        task.cancel()
-    if others:
-        await asyncio.wait(others)
-    await asyncio.get_running_loop().shutdown_asyncgens()
+    async def next(self) -> T:
+        self._step = asyncio.current_task()
+        if self._agen is None:
+            self._agen = self._walk()
+        item: T = await anext(self._agen, _END)
+        return item
+
+    async def close(self) -> None:
+        """Let a cancelled step unwind, close the walk, then end every task left on the loop."""
+        me = asyncio.current_task()
+        if self._step is not None and not self._step.done():
+            await asyncio.wait([self._step])
+        if self._agen is not None:
+            await self._agen.aclose()
+        others = [task for task in asyncio.all_tasks() if task is not me]
+        for task in others:
+            task.cancel()
+        if others:
+            await asyncio.wait(others)
+        await asyncio.get_running_loop().shutdown_asyncgens()

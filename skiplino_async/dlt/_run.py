@@ -37,16 +37,18 @@ def load(
     try:
         if pipeline.has_pending_data:
             say("finishing the load a previous run left")
-            pipeline.normalize(loader_file_format=_file_format(destination))
+            pipeline.normalize()
             pipeline.load()
         try:
             source = skiplino_source(incremental=incremental, **client_options)
         except ValueError as exc:
             raise LoadFailed(str(exc)) from None
         say(f"extracting {', '.join(resources)} into {destination} dataset {dataset!r}")
-        pipeline.extract(source.with_resources(*resources))
+        pipeline.extract(
+            source.with_resources(*resources), loader_file_format=_file_format(destination)
+        )
         say("normalizing")
-        info = pipeline.normalize(loader_file_format=_file_format(destination))
+        info = pipeline.normalize()
         say("loading")
         pipeline.load()
     except PipelineStepFailed as exc:

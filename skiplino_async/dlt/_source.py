@@ -10,7 +10,7 @@ API error fails the extract (it never ends a walk quietly), so a failed run chan
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
 from contextlib import aclosing
 from typing import Any
 
@@ -19,8 +19,8 @@ from dlt.common.typing import TSecretStrValue
 from dlt.extract import DltResource
 
 from .._client import Skiplino, _read_key
-from ._rows import NEWEST_KEPT, Row, newest_ids, service_rows
 from ._drive import drive
+from ._rows import NEWEST_KEPT, Row, newest_ids, service_rows
 from ._tickets import customer_tickets
 
 Connect = Callable[[], Skiplino]
@@ -101,7 +101,9 @@ def _customers(connect: Connect, incremental: bool) -> DltResource:
     return customers
 
 
-async def _customer_pages(connect: Connect, stop: frozenset[str]) -> AsyncIterator[list[Row]]:
+async def _customer_pages(
+    connect: Connect, stop: frozenset[str]
+) -> AsyncGenerator[list[Row], None]:
     """Pages of customers, newest first, ending before the first id in ``stop``."""
     async with connect() as client:
         # A delta reads page by page: it ends at the first page holding a known customer.
@@ -137,7 +139,7 @@ def _customer_tickets(connect: Connect, customer_ids: Sequence[str] | None) -> D
 
 async def _ticket_batches(
     connect: Connect, customer_ids: Sequence[str] | None
-) -> AsyncIterator[list[Row]]:
+) -> AsyncGenerator[list[Row], None]:
     async with connect() as client:
 
         async def ids() -> AsyncIterator[str]:
@@ -161,7 +163,7 @@ def _branches(connect: Connect) -> DltResource:
     return branches
 
 
-async def _branch_rows(connect: Connect) -> AsyncIterator[list[Row]]:
+async def _branch_rows(connect: Connect) -> AsyncGenerator[list[Row], None]:
     async with connect() as client:
         yield [branch.to_dict() for branch in await client.branches.list()]
 
@@ -178,7 +180,7 @@ def _services(connect: Connect) -> DltResource:
     return services
 
 
-async def _service_rows(connect: Connect) -> AsyncIterator[list[Row]]:
+async def _service_rows(connect: Connect) -> AsyncGenerator[list[Row], None]:
     async with connect() as client:
         for branch in await client.branches.list():
             rows = service_rows(branch, await client.branches.tree(branch.id))

@@ -8,7 +8,7 @@ dlt advances an async generator one step per task, so no task group may stay ope
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
 
 from .._client import Skiplino
 from ..errors import NotFoundError, UnprocessableEntityError
@@ -28,7 +28,7 @@ async def customer_tickets(
     *,
     concurrency: int = CONCURRENCY,
     batch_rows: int = BATCH_ROWS,
-) -> AsyncIterator[list[Row]]:
+) -> AsyncGenerator[list[Row], None]:
     """Batches of ticket rows of every customer in ``customer_ids``, walked concurrently.
 
     A customer deleted before its walk is skipped (it has no tickets any more); any other
@@ -69,7 +69,7 @@ async def _run(
         raise
     except BaseExceptionGroup as group:
         await out.put(_first(group))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (handed over: the consumer raises it)
         await out.put(exc)
     else:
         await out.put(_Done)

@@ -1,0 +1,147 @@
+"""``skiplino load`` as a cron job runs it: killed at random moments and run again, given a
+wrong key or an unreachable host; the destination ends equal to the API and the key is in no
+file, log or command line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from dlt_support import api_customers, api_tickets, book_tickets, duckdb_rows, table_customers
+
+from skiplino_async.testing import FakeSkiplino
+
+PIPELINE = "nightly"
+
+
+async def load(
+    cwd: Path, env: dict[str, str], *args: str, kill_after: float | None = None
+) -> tuple[int, str]:
+    """Run ``skiplino load``; SIGKILL it after ``kill_after`` seconds. Gives (exit code, stderr)."""
+    argv = [sys.executable, "-m", "skiplino_async", "load", "--pipeline", PIPELINE, *args]
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        cwd=cwd,
+        env={**os.environ, "DLT_DATA_DIR": str(cwd / "dlt"), **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    if kill_after is not None:
+        try:
+            await asyncio.wait_for(asyncio.shield(proc.wait()), kill_after)
+        except TimeoutError:
+            proc.send_signal(signal.SIGKILL)
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode is not None
+    return proc.returncode, (out + err).decode()
+
+
+def table_ticket_ids(db: Path) -> list[tuple[str, str]]:
+    return [
+        (row[0], row[1])
+        for row in duckdb_rows(db, "SELECT id, customer_id FROM skiplino_data.customer_tickets")
+    ]
+
+
+def key_env(fake: FakeSkiplino) -> dict[str, str]:
+    return {"SKIPLINO_API_KEY": fake.secret_key, "SKIPLINO_BASE_URL": fake.url}
+
+
+async def test_killed_loads_end_equal_to_the_api_after_one_more_run(tmp_path: Path) -> None:
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    # Some kills while the command starts (imports, configuration), the rest during the load.
+    moments = [0.05, 0.15, 0.28] + [rng.uniform(0.3, 2.5) for _ in range(5)]
+    rng.shuffle(moments)
+    async with FakeSkiplino(customers=600, seed=seed) as fake:
+        state = fake.state
+        book_tickets(fake, [c.id for c in state.iter_customers()][::6])
+        env = key_env(fake)
+        outputs = []
+        for i, moment in enumerate(moments):
+            _, output = await load(tmp_path, env, kill_after=moment)
+            outputs.append(output)
+            # The API moves on between runs: inserts, updates and deletes.
+            ids = [c.id for c in state.iter_customers()]
+            state.add_customer(name=f"Run {i}")
+            state.update_customer(rng.choice(ids), name=f"Renamed {i}")
+            state.delete_customer(rng.choice(ids))
+        code, output = await load(tmp_path, env)
+        assert code == 0, f"seed {seed}: {output}"
+
+        db = tmp_path / f"{PIPELINE}.duckdb"
+        assert table_customers(db, "skiplino_data") == api_customers(fake), f"seed {seed}"
+        tickets = table_ticket_ids(db)
+        assert len(tickets) == len(set(tickets)), f"seed {seed}: duplicate tickets"
+        assert set(tickets) == api_tickets(fake), f"seed {seed}"
+        assert_key_nowhere(fake.secret_key, tmp_path, [*outputs, output])
+
+
+async def test_a_wrong_key_no_key_or_an_unreachable_host_fail_clearly_and_change_nothing(
+    tmp_path: Path,
+) -> None:
+    async with FakeSkiplino(customers=150) as fake:
+        code, output = await load(tmp_path, key_env(fake), "customers")
+        assert code == 0, output
+        db = tmp_path / f"{PIPELINE}.duckdb"
+        before = table_customers(db, "skiplino_data")
+        fake.state.add_customer(name="Not loaded")
+
+        code, output = await load(
+            tmp_path, {"SKIPLINO_API_KEY": "sk_wrong_key_123", "SKIPLINO_BASE_URL": fake.url}
+        )
+        assert code == 1
+        assert "AuthenticationError" in output
+        assert "Traceback" not in output
+        assert "sk_wrong_key_123" not in output
+
+        code, output = await load(tmp_path, {"SKIPLINO_API_KEY": "", "SKIPLINO_BASE_URL": fake.url})
+        assert code == 1
+        assert "no API key" in output
+        assert "Traceback" not in output
+
+        closed = socket.socket()
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        closed.close()
+        unreachable = {
+            "SKIPLINO_API_KEY": fake.secret_key,
+            "SKIPLINO_BASE_URL": f"http://127.0.0.1:{port}/external/v1",
+        }
+        code, output = await load(tmp_path, unreachable)
+        assert code == 1
+        assert "APIConnectionError" in output
+        assert "Traceback" not in output
+
+        assert table_customers(db, "skiplino_data") == before
+
+
+async def test_the_key_from_secrets_toml_is_used_and_written_nowhere(tmp_path: Path) -> None:
+    async with FakeSkiplino(customers=120) as fake:
+        config = tmp_path / ".dlt"
+        config.mkdir()
+        (config / "secrets.toml").write_text(f'[sources.skiplino]\napi_key = "{fake.secret_key}"\n')
+        env = {"SKIPLINO_API_KEY": "", "SKIPLINO_BASE_URL": fake.url}
+        code, output = await load(tmp_path, env, "customers", "branches")
+        assert code == 0, output
+        assert "customers 120" in output
+        assert table_customers(tmp_path / f"{PIPELINE}.duckdb", "skiplino_data") == (
+            api_customers(fake)
+        )
+        (config / "secrets.toml").unlink()
+        assert_key_nowhere(fake.secret_key, tmp_path, [output])
+
+
+def assert_key_nowhere(key: str, root: Path, outputs: list[str]) -> None:
+    """Not in any output nor in any file under ``root`` (dlt's state, traces, the database)."""
+    assert not [o for o in outputs if key in o]
+    needle = key.encode()
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert any(p.name == "trace.pickle" for p in files)
+    leaks = [p for p in files if needle in p.read_bytes()]
+    assert not leaks
