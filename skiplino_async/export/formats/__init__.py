@@ -43,10 +43,12 @@ Row = dict[str, Any]
 @attrs.frozen
 class WriterOptions:
     """What a writer is told besides its path: the checkpoint's name for error messages,
-    and the rows of one checkpoint unit for formats that write in units."""
+    the rows of one checkpoint unit for formats that write in units, and whether object
+    fields with free keys become one column per key (CSV)."""
 
     checkpoint: str = "checkpoint"
     unit_rows: int = 50_000
+    flatten: bool = False
 
 
 class Writer(Protocol):
