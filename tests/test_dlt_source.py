@@ -226,3 +226,15 @@ def _root(exc: BaseException) -> BaseException:
     while exc.__cause__ is not None:
         exc = exc.__cause__
     return exc
+
+
+async def test_a_table_whose_rows_are_all_gone_is_emptied(tmp_path: Path) -> None:
+    async with FakeSkiplino(customers=12) as fake:
+        ids, pipeline, db = with_tickets(fake, tmp_path, 3)
+        await run(pipeline, skiplino_source(fake.secret_key, fake.url))
+        assert len(table_tickets(db)) == 3
+        for customer_id in ids:
+            fake.state.delete_customer(customer_id)
+        await run(pipeline, skiplino_source(fake.secret_key, fake.url))
+        assert table_customers(db) == {}
+        assert table_tickets(db) == set()
