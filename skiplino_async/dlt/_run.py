@@ -58,7 +58,9 @@ def load(
 
 
 def _file_format(destination: str) -> Any:
-    return "parquet" if destination == "filesystem" else None
+    # DuckDB loads Parquet several times faster, in a fraction of the memory, than the
+    # INSERT statements dlt writes for it by default; PostgreSQL takes dlt's default.
+    return "parquet" if destination in ("duckdb", "filesystem") else None
 
 
 def _describe(exc: PipelineStepFailed) -> str:
