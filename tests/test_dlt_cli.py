@@ -129,7 +129,8 @@ async def test_the_key_from_secrets_toml_is_used_and_written_nowhere(tmp_path: P
         env = {"SKIPLINO_API_KEY": "", "SKIPLINO_BASE_URL": fake.url}
         code, output = await load(tmp_path, env, "customers", "branches")
         assert code == 0, output
-        assert "customers 120" in output
+        assert "extracted branches 3, customers 120" in output
+        assert "loaded branches 3, customers 120" in output
         assert table_customers(tmp_path / f"{PIPELINE}.duckdb", "skiplino_data") == (
             api_customers(fake)
         )

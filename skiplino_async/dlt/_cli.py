@@ -61,6 +61,7 @@ def run_load(args: argparse.Namespace) -> int:
         import dlt  # noqa: F401
     except ImportError:
         return _fail("dlt is not installed: pip install 'skiplino-async[dlt]'")
+    from ._progress import line
     from ._run import LoadFailed, load
 
     unknown = sorted(set(args.resources) - set(RESOURCES))
@@ -78,8 +79,7 @@ def run_load(args: argparse.Namespace) -> int:
         )
     except LoadFailed as exc:
         return _fail(str(exc))
-    rows = ", ".join(f"{table} {n:,}" for table, n in sorted(counts.items())) or "no rows"
-    _say(f"done in {time.monotonic() - started:.1f}s: {rows}")
+    _say(f"done in {time.monotonic() - started:.1f}s: loaded {line(counts)}")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ import dlt
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ..errors import SkiplinoError
+from ._progress import ExtractProgress, line
 from ._source import skiplino_source
 
 
@@ -44,10 +46,12 @@ def load(
         except ValueError as exc:
             raise LoadFailed(str(exc)) from None
         say(f"extracting {', '.join(resources)} into {destination} dataset {dataset!r}")
-        pipeline.extract(
-            source.with_resources(*resources), loader_file_format=_file_format(destination)
-        )
-        say("normalizing")
+        selected = source.with_resources(*resources)
+        progress = ExtractProgress(say, interval=2.0 if sys.stderr.isatty() else 10.0)
+        for name in resources:
+            selected.resources[name].add_map(progress.counter(name))
+        pipeline.extract(selected, loader_file_format=_file_format(destination))
+        say(f"extracted {line(progress.counts)}; normalizing")
         info = pipeline.normalize()
         say("loading")
         pipeline.load()
