@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from skiplino_async.dlt._progress import ExtractProgress, line
 
 
@@ -19,9 +21,10 @@ def test_rows_are_counted_per_resource_and_said_once_per_interval() -> None:
     customers({"_id": "5"})
     assert said == ["extracted branches 1, customers 5"]
     now[0] = 20.5
-    customers({"_id": "6"})
-    assert said[-1] == "extracted branches 1, customers 7"
-    assert progress.counts == {"customers": 7, "branches": 1}
+    table = pa.table({"_id": ["6", "7", "8"]})
+    assert customers(table) is table
+    assert said[-1] == "extracted branches 1, customers 9"
+    assert progress.counts == {"customers": 9, "branches": 1}
 
 
 def test_the_line_names_every_table_or_says_there_were_none() -> None:

@@ -26,11 +26,12 @@ class ExtractProgress:
         self._next = clock() + interval
 
     def counter(self, resource: str) -> Callable[[T], T]:
-        """The map step of ``resource``: counts each row and hands it on unchanged."""
+        """The map step of ``resource``: counts the rows of each item (a row, or an Arrow
+        table of ``num_rows``) and hands it on unchanged."""
         self.counts.setdefault(resource, 0)
 
         def count(row: T) -> T:
-            self.counts[resource] += 1
+            self.counts[resource] += getattr(row, "num_rows", 1)
             if self._clock() >= self._next:
                 self._next = self._clock() + self._interval
                 self._say(f"extracted {line(self.counts)}")

@@ -19,18 +19,17 @@ from dlt.common.typing import TSecretStrValue
 from dlt.extract import DltResource
 
 from .._client import Skiplino, _read_key
+from ..export.formats import parquet
 from ._drive import drive
 from ._rows import NEWEST_KEPT, Row, newest_ids, service_rows
 from ._tickets import customer_tickets
 
 Connect = Callable[[], Skiplino]
 
-#: The customers' free-form ``metadata`` stays one JSON column (its keys vary per customer).
-_CUSTOMER_COLUMNS: Any = {
-    "created_at": {"data_type": "timestamp"},
-    "updated_at": {"data_type": "timestamp"},
-    "metadata": {"data_type": "json"},
-}
+#: Customers go to dlt as Arrow tables of this many rows, typed as the export's Parquet
+#: datasets (``metadata`` and unknown fields as JSON text): dlt writes them as they are,
+#: without normalizing row by row, several times faster than dicts.
+ARROW_ROWS = 2_000
 _TICKET_COLUMNS: Any = {
     "customer_id": {"data_type": "text", "nullable": False},
     "status_at": {"data_type": "timestamp"},
@@ -55,7 +54,8 @@ def skiplino_source(
     from ``SKIPLINO_API_KEY`` / ``SKIPLINO_BASE_URL`` as for :class:`~skiplino_async.Skiplino`;
     ``client_options`` go to the client.
 
-    Resources: ``customers`` (primary key ``_id``), ``customer_tickets`` (primary key ``id``,
+    Resources: ``customers`` (primary key ``_id``; Arrow tables typed as the Parquet export,
+    ``metadata`` as JSON text), ``customer_tickets`` (primary key ``id``,
     with the ``customer_id`` it was listed under), ``branches`` and ``services`` (the service
     trees flattened, with ``branch_id`` and ``group_of_service_id``).
 
@@ -84,21 +84,34 @@ def _customers(connect: Connect, incremental: bool) -> DltResource:
         name="customers",
         primary_key="_id",
         write_disposition="merge" if incremental else "replace",
-        columns=_CUSTOMER_COLUMNS,
     )
-    def customers() -> Iterator[list[Row]]:
+    def customers() -> Iterator[Any]:
         state = dlt.current.resource_state()
         previous: list[str] = list(state.get("newest_ids", []))
         stop = frozenset(previous) if incremental else frozenset()
         seen: list[str] = []
+        batch: list[Row] = []
         for rows in drive(lambda: _customer_pages(connect, stop)):
             if len(seen) < NEWEST_KEPT:
                 seen.extend(row["_id"] for row in rows[:NEWEST_KEPT])
-            yield rows
+            batch.extend(rows)
+            if len(batch) >= ARROW_ROWS:
+                yield _arrow(batch)
+                batch = []
+        if batch:
+            yield _arrow(batch)
         # Saved with the rows (dlt commits a resource's state in the same load package).
         state["newest_ids"] = newest_ids(seen, previous if incremental else [])
 
     return customers
+
+
+def _arrow(rows: list[Row]) -> Any:
+    """Customers as an Arrow table; ``_id``, the primary key, never null (as dlt has it)."""
+    table = parquet.table("customers", rows)
+    schema = table.schema
+    index = schema.get_field_index("_id")
+    return table.cast(schema.set(index, schema.field(index).with_nullable(False)))
 
 
 async def _customer_pages(

@@ -66,6 +66,11 @@ def schema(kind: Kind) -> Any:
     return pa.schema(fields)
 
 
+def table(kind: Kind, rows: Sequence[Row]) -> Any:
+    """Wire rows of ``kind`` as an Arrow table of the dataset's :func:`schema`."""
+    return _pyarrow().Table.from_pydict(_columns(kind, rows), schema=schema(kind))
+
+
 def _time(value: Any) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
@@ -145,8 +150,7 @@ class ParquetWriter:
         pa = self._pa
         if self._part is None:
             self._part = pa.parquet.ParquetWriter(self._tmp(), self._schema)
-        table = pa.Table.from_pydict(_columns(self._kind, self._buffer), schema=self._schema)
-        self._part.write_table(table)
+        self._part.write_table(table(self._kind, self._buffer))
         self._part_rows += len(self._buffer)
         self._buffer = []
 
