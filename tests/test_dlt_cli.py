@@ -7,22 +7,33 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
+import dlt
+import pytest
 from dlt_support import api_customers, api_tickets, book_tickets, duckdb_rows, table_customers
 
+from skiplino_async.dlt import skiplino_source
+from skiplino_async.dlt._run import load as run_load
 from skiplino_async.testing import FakeSkiplino
 
 PIPELINE = "nightly"
 
 
 async def load(
-    cwd: Path, env: dict[str, str], *args: str, kill_after: float | None = None
+    cwd: Path,
+    env: dict[str, str],
+    *args: str,
+    kill_after: float | None = None,
+    kill_from: str = "",
 ) -> tuple[int, str]:
-    """Run ``skiplino load``; SIGKILL it after ``kill_after`` seconds. Gives (exit code, stderr)."""
+    """Run ``skiplino load``; SIGKILL it ``kill_after`` seconds after it starts, or after it
+    printed a line containing ``kill_from``. Gives (exit code, its output)."""
     argv = [sys.executable, "-m", "skiplino_async", "load", "--pipeline", PIPELINE, *args]
     proc = await asyncio.create_subprocess_exec(
         *argv,
@@ -31,6 +42,11 @@ async def load(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    assert proc.stderr is not None
+    seen = b""
+    if kill_from:
+        while kill_from.encode() not in seen and not proc.stderr.at_eof():
+            seen += await asyncio.wait_for(proc.stderr.readline(), 60)
     if kill_after is not None:
         try:
             await asyncio.wait_for(asyncio.shield(proc.wait()), kill_after)
@@ -38,7 +54,7 @@ async def load(
             proc.send_signal(signal.SIGKILL)
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode is not None
-    return proc.returncode, (out + err).decode()
+    return proc.returncode, (out + seen + err).decode()
 
 
 def table_ticket_ids(db: Path) -> list[tuple[str, str]]:
@@ -55,16 +71,25 @@ def key_env(fake: FakeSkiplino) -> dict[str, str]:
 async def test_killed_loads_end_equal_to_the_api_after_one_more_run(tmp_path: Path) -> None:
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
-    # Some kills while the command starts (imports, configuration), the rest during the load.
-    moments = [0.05, 0.15, 0.28] + [rng.uniform(0.3, 2.5) for _ in range(5)]
-    rng.shuffle(moments)
     async with FakeSkiplino(customers=600, seed=seed) as fake:
         state = fake.state
         book_tickets(fake, [c.id for c in state.iter_customers()][::6])
         env = key_env(fake)
-        outputs = []
-        for i, moment in enumerate(moments):
-            _, output = await load(tmp_path, env, kill_after=moment)
+        started = time.monotonic()
+        code, output = await load(tmp_path, env)
+        assert code == 0, output
+        whole = time.monotonic() - started
+        # Kills while the command starts (some in its first 300 ms), at random moments of a
+        # run, and in each step after the extract: with a package extracted, normalized, or
+        # partly loaded.
+        kills = [(0.05, ""), (0.15, ""), (0.28, "")]
+        kills += [(rng.uniform(0.3, whole), "") for _ in range(3)]
+        kills += [(rng.uniform(0, 0.3), "normalizing"), (rng.uniform(0, 0.3), "loading")]
+        kills += [(0.0, "loading")]
+        rng.shuffle(kills)
+        outputs = [output]
+        for i, (moment, step) in enumerate(kills):
+            _, output = await load(tmp_path, env, kill_after=moment, kill_from=step)
             outputs.append(output)
             # The API moves on between runs: inserts, updates and deletes.
             ids = [c.id for c in state.iter_customers()]
@@ -146,3 +171,39 @@ def assert_key_nowhere(key: str, root: Path, outputs: list[str]) -> None:
     assert any(p.name == "trace.pickle" for p in files)
     leaks = [p for p in files if needle in p.read_bytes()]
     assert not leaks
+
+
+async def test_a_kill_between_dlt_moving_a_normalized_package_and_deleting_its_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dlt renames the normalized package into place, then deletes the extracted one: a
+    # SIGKILL in between leaves both. Made here by putting the extracted copy back.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt"))
+    async with FakeSkiplino(customers=50) as fake:
+        monkeypatch.setenv("SKIPLINO_API_KEY", fake.secret_key)
+        monkeypatch.setenv("SKIPLINO_BASE_URL", fake.url)
+        pipeline = dlt.pipeline(PIPELINE, destination="duckdb", dataset_name="skiplino_data")
+        source = skiplino_source().with_resources("customers")
+        await asyncio.to_thread(pipeline.extract, source, loader_file_format="parquet")
+        extracted = Path(pipeline.working_dir) / "normalize" / "extracted"
+        (package,) = extracted.iterdir()
+        shutil.copytree(package, tmp_path / "copy")
+        await asyncio.to_thread(pipeline.normalize)
+        shutil.copytree(tmp_path / "copy", package)
+        fake.state.add_customer(name="Today")
+
+        said: list[str] = []
+        await asyncio.to_thread(
+            run_load,
+            resources=["customers"],
+            destination="duckdb",
+            dataset="skiplino_data",
+            pipeline_name=PIPELINE,
+            incremental=False,
+            say=said.append,
+        )
+    assert said[0] == "finishing the load a previous run left"
+    assert table_customers(tmp_path / f"{PIPELINE}.duckdb", "skiplino_data") == (
+        api_customers(fake)
+    )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -37,6 +39,7 @@ def load(
         pipeline_name=pipeline_name, destination=destination, dataset_name=dataset
     )
     try:
+        _drop_normalized_leftovers(Path(pipeline.working_dir))
         if pipeline.has_pending_data:
             say("finishing the load a previous run left")
             pipeline.normalize()
@@ -59,6 +62,22 @@ def load(
         raise LoadFailed(_describe(exc)) from None
     counts = info.row_counts if info is not None else {}
     return {table: n for table, n in counts.items() if not table.startswith("_dlt")}
+
+
+def _drop_normalized_leftovers(working_dir: Path) -> None:
+    """dlt moves a normalized package into place, then deletes the extracted one it came
+    from; a kill in between leaves both, and every later normalize fails on the move. Once
+    moved the package is complete, so its extracted copy is what goes."""
+    extracted = working_dir / "normalize" / "extracted"
+    if not extracted.is_dir():
+        return
+    for package in extracted.iterdir():
+        if any((working_dir / "load" / at / package.name).exists() for at in _NORMALIZED):
+            shutil.rmtree(package)
+
+
+#: Where a normalized package is from then on (dlt's load storage folders).
+_NORMALIZED = ("normalized", "loaded")
 
 
 def _file_format(destination: str) -> Any:
