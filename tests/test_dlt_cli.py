@@ -159,6 +159,12 @@ async def test_the_key_from_secrets_toml_is_used_and_written_nowhere(tmp_path: P
         assert table_customers(tmp_path / f"{PIPELINE}.duckdb", "skiplino_data") == (
             api_customers(fake)
         )
+        # Tables are replaced from a staging copy, in one transaction.
+        schemas = duckdb_rows(
+            tmp_path / f"{PIPELINE}.duckdb",
+            "SELECT DISTINCT table_schema FROM information_schema.tables",
+        )
+        assert ("skiplino_data_staging",) in schemas
         (config / "secrets.toml").unlink()
         assert_key_nowhere(fake.secret_key, tmp_path, [output])
 

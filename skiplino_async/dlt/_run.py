@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+from dlt.common.destination.reference import Destination
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ..errors import SkiplinoError
@@ -32,11 +32,8 @@ def load(
     **client_options: Any,
 ) -> dict[str, int]:
     """Run the load; returns the rows loaded per table. Raises :class:`LoadFailed`."""
-    # SQL destinations swap a replaced table in one transaction from a staging copy: readers
-    # never see it empty or half loaded, even when a run is killed mid-load.
-    os.environ.setdefault("DESTINATION__REPLACE_STRATEGY", "insert-from-staging")
     pipeline = dlt.pipeline(
-        pipeline_name=pipeline_name, destination=destination, dataset_name=dataset
+        pipeline_name=pipeline_name, destination=_destination(destination), dataset_name=dataset
     )
     try:
         _drop_normalized_leftovers(Path(pipeline.working_dir))
@@ -62,6 +59,15 @@ def load(
         raise LoadFailed(_describe(exc)) from None
     counts = info.row_counts if info is not None else {}
     return {table: n for table, n in counts.items() if not table.startswith("_dlt")}
+
+
+def _destination(name: str) -> Any:
+    """``name``; a SQL one replaces a table in one transaction from a staging copy (readers
+    never see it empty or half loaded, even when a run is killed mid-load), unless dlt's
+    configuration chooses another ``destination.replace_strategy``."""
+    if name == "filesystem" or dlt.config.get("destination.replace_strategy") is not None:
+        return name
+    return Destination.from_reference(name, replace_strategy="insert-from-staging")
 
 
 def _drop_normalized_leftovers(working_dir: Path) -> None:

@@ -119,9 +119,9 @@ def _load_builtin() -> None:
 
 
 def names() -> tuple[str, ...]:
-    """The registered format names, built-in ones first."""
+    """The registered format names, built-in ones first (whichever was imported first)."""
     _load_builtin()
-    return tuple(_REGISTRY)
+    return (*_BUILTIN, *(name for name in _REGISTRY if name not in _BUILTIN))
 
 
 def get(name: str) -> Format:
@@ -131,7 +131,7 @@ def get(name: str) -> Format:
         return _REGISTRY[name]
     except KeyError:
         raise ExportUsageError(
-            f"unknown format {name!r}; choose from {', '.join(_REGISTRY)}"
+            f"unknown format {name!r}; choose from {', '.join(names())}"
         ) from None
 
 
