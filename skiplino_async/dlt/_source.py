@@ -19,6 +19,7 @@ from dlt.common.typing import TSecretStrValue
 from dlt.extract import DltResource
 
 from .._client import Skiplino, _read_key
+from ..export._since import Delta
 from ..export.formats import parquet
 from ._drive import drive
 from ._rows import NEWEST_KEPT, Row, newest_ids, service_rows
@@ -122,13 +123,12 @@ async def _customer_pages(
         # A delta reads page by page: it ends at the first page holding a known customer.
         pages = client.customers.list(limit=100, prefetch=1 if stop else None).pages()
         async with aclosing(pages) as walk:  # type: ignore[type-var]
+            delta = Delta(stop, "_id")
             async for page in walk:
-                rows = [customer.to_dict() for customer in page.items]
-                cut = next((i for i, row in enumerate(rows) if row["_id"] in stop), None)
-                rows = rows if cut is None else rows[:cut]
+                rows = list(delta.cut([customer.to_dict() for customer in page.items]))
                 if rows:
                     yield rows
-                if cut is not None:
+                if delta.reached:
                     return
 
 
