@@ -22,7 +22,12 @@ from dlt_support import (
     table_customers,
 )
 
-from skiplino_async import APIConnectionError, AuthenticationError, InternalServerError
+from skiplino_async import (
+    APIConnectionError,
+    AuthenticationError,
+    InternalServerError,
+    NotFoundError,
+)
 from skiplino_async.dlt import skiplino_source
 from skiplino_async.testing import FakeSkiplino
 from tests.conftest import FAST_RETRIES
@@ -238,3 +243,17 @@ async def test_a_table_whose_rows_are_all_gone_is_emptied(tmp_path: Path) -> Non
         await run(pipeline, skiplino_source(fake.secret_key, fake.url))
         assert table_customers(db) == {}
         assert table_tickets(db) == set()
+
+
+async def test_some_customers_tickets_under_a_wrong_url_fail_instead_of_skipping_them(
+    tmp_path: Path,
+) -> None:
+    async with FakeSkiplino(customers=5) as fake:
+        ids, pipeline, _ = with_tickets(fake, tmp_path, 2)
+        wrong = fake.url.replace("/external/v1", "/v2")  # every path a 404
+        source = skiplino_source(fake.secret_key, wrong, customer_ids=ids[:2], max_retries=0)
+        with pytest.raises(PipelineStepFailed) as failed:
+            await run(pipeline, source.with_resources("customer_tickets"))
+        assert isinstance(_root(failed.value), NotFoundError)
+        with pytest.raises(ValueError, match="not one string"):
+            skiplino_source(fake.secret_key, fake.url, customer_ids=ids[0])

@@ -68,6 +68,8 @@ def skiplino_source(
     key, problem = _read_key(api_key)
     if key is None:  # before any extract: nothing is touched
         raise ValueError(problem)
+    if isinstance(customer_ids, str):
+        raise ValueError("customer_ids takes a list of customer ids, not one string")
 
     def connect() -> Skiplino:
         return Skiplino(api_key, base_url=base_url, **client_options)
@@ -157,6 +159,9 @@ async def _ticket_batches(
 
         async def ids() -> AsyncIterator[str]:
             if customer_ids is not None:
+                # A customer answered "not found" is skipped as deleted: first make sure the
+                # key and URL are right, so a wrong URL is an error, not every customer gone.
+                await client.branches.list()
                 for customer_id in customer_ids:
                     yield customer_id
                 return
