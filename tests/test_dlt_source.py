@@ -4,9 +4,11 @@ run that fails changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import dlt
@@ -257,3 +259,22 @@ async def test_some_customers_tickets_under_a_wrong_url_fail_instead_of_skipping
         assert isinstance(_root(failed.value), NotFoundError)
         with pytest.raises(ValueError, match="not one string"):
             skiplino_source(fake.secret_key, fake.url, customer_ids=ids[0])
+
+
+async def test_walks_stopped_by_dlt_or_by_another_resource_failing_close_everything(
+    tmp_path: Path,
+) -> None:
+    async with FakeSkiplino(customers=3_000) as fake:
+        pipeline = duckdb_pipeline(tmp_path)
+        # dlt closes a resource after its first page here; the walk and its client end too.
+        limited = skiplino_source(fake.secret_key, fake.url).with_resources("customers")
+        limited.resources["customers"].add_limit(1)
+        await asyncio.to_thread(pipeline.extract, limited)
+        # One walk fails while the others are under way: every one of them is closed.
+        fake.faults.status(500, path="/branches/*/tree", times=1)
+        failing = skiplino_source(fake.secret_key, fake.url, max_retries=0)
+        with pytest.raises(PipelineStepFailed):
+            await asyncio.to_thread(pipeline.extract, failing)
+    # No walk's thread is left running (each closes its client, its loop, then the thread);
+    # an unclosed session would have been a warning, an error here.
+    assert not [t for t in threading.enumerate() if t.name == "skiplino-dlt"]
