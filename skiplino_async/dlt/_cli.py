@@ -44,7 +44,13 @@ def add_load_parser(sub: Any) -> None:
         metavar="RESOURCE",
         help=f"what to load (default: all): {', '.join(RESOURCES)}",
     )
-    load.add_argument("--destination", choices=DESTINATIONS, default="duckdb")
+    load.add_argument(
+        "--destination",
+        choices=DESTINATIONS,
+        default="duckdb",
+        help="where to (default: duckdb); postgres needs pip install 'dlt[postgres]', "
+        "filesystem 'dlt[filesystem]' for buckets",
+    )
     load.add_argument(
         "--dataset", default="skiplino_data", help="dataset (schema) name (default: skiplino_data)"
     )
