@@ -90,3 +90,13 @@ def book_tickets(fake: FakeSkiplino, customer_ids: list[str]) -> None:
 
 def unique_name() -> str:
     return f"skiplino_{next(_names)}"
+
+
+def assert_key_nowhere(key: str, root: Path, outputs: list[str]) -> None:
+    """Not in any output nor in any file under ``root`` (dlt's state, traces, the database)."""
+    assert not [o for o in outputs if key in o]
+    needle = key.encode()
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert any(p.name == "trace.pickle" for p in files)
+    leaks = [p for p in files if needle in p.read_bytes()]
+    assert not leaks

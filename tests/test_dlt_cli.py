@@ -16,7 +16,14 @@ from pathlib import Path
 
 import dlt
 import pytest
-from dlt_support import api_customers, api_tickets, book_tickets, duckdb_rows, table_customers
+from dlt_support import (
+    api_customers,
+    api_tickets,
+    assert_key_nowhere,
+    book_tickets,
+    duckdb_rows,
+    table_customers,
+)
 
 from skiplino_async.dlt import skiplino_source
 from skiplino_async.dlt._run import load as run_load
@@ -167,16 +174,6 @@ async def test_the_key_from_secrets_toml_is_used_and_written_nowhere(tmp_path: P
         assert ("skiplino_data_staging",) in schemas
         (config / "secrets.toml").unlink()
         assert_key_nowhere(fake.secret_key, tmp_path, [output])
-
-
-def assert_key_nowhere(key: str, root: Path, outputs: list[str]) -> None:
-    """Not in any output nor in any file under ``root`` (dlt's state, traces, the database)."""
-    assert not [o for o in outputs if key in o]
-    needle = key.encode()
-    files = [p for p in root.rglob("*") if p.is_file()]
-    assert any(p.name == "trace.pickle" for p in files)
-    leaks = [p for p in files if needle in p.read_bytes()]
-    assert not leaks
 
 
 async def test_a_kill_between_dlt_moving_a_normalized_package_and_deleting_its_source(

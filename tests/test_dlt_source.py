@@ -17,6 +17,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt_support import (
     api_customers,
     api_tickets,
+    assert_key_nowhere,
     book_tickets,
     duckdb_pipeline,
     duckdb_rows,
@@ -84,6 +85,7 @@ async def test_full_runs_keep_every_table_equal_to_the_api(tmp_path: Path) -> No
         assert branches == len(state.active_branches())
         services = duckdb_rows(db, "SELECT id, branch_id FROM skiplino.services")
         assert len(services) == len(set(services)) > 0
+    assert_key_nowhere(fake.secret_key, tmp_path, [])
 
 
 async def test_incremental_runs_add_only_new_customers_reading_only_their_pages(
