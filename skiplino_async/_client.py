@@ -34,7 +34,7 @@ from .resources.customers import Customers
 from .resources.services import Services
 from .resources.tickets import Tickets
 
-__all__ = ["Skiplino"]
+__all__ = ["Skiplino", "check_api_key"]
 
 T = TypeVar("T")
 _IDEMPOTENT_METHODS: Final = frozenset({"GET", "PUT", "DELETE"})
@@ -337,6 +337,14 @@ _NO_KEY: Final = Advice(
     "no API key: {api_key}",
     {"api_key": Instruction("api_key", env="SKIPLINO_API_KEY")},
 )
+
+
+def check_api_key(value: str | None) -> None:
+    """Refuse a missing or malformed key (``value``, else ``$SKIPLINO_API_KEY``) as the client
+    would: an :class:`AdvisedValueError` naming ``api_key``."""
+    key, problem = _read_key(value)
+    if key is None:
+        raise AdvisedValueError(problem)
 
 
 def _read_key(value: str | None) -> tuple[Secret | None, Advice]:
