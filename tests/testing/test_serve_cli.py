@@ -93,20 +93,24 @@ def test_every_option_has_help_text() -> None:
     assert parser.description
 
 
+async def _banner(out: io.StringIO, last: str) -> tuple[str, dict[str, str]]:
+    """The URL and auth headers once the banner's ``last`` line is out."""
+    for _ in range(500):
+        if last in out.getvalue():
+            break
+        await asyncio.sleep(0.01)
+    match = re.search(r"listening on (\S+)", out.getvalue())
+    assert match is not None
+    key = re.search(r"secret key: (\S+)", out.getvalue())
+    assert key is not None
+    return match.group(1), {"Authorization": f"Bearer {key.group(1)}"}
+
+
 async def test_one_access_log_line_per_request() -> None:
     out, log = io.StringIO(), io.StringIO()
     task = asyncio.create_task(serve(port=0, customers=3, out=out, log=log))
     try:
-        for _ in range(500):
-            if "public key" in out.getvalue():
-                break
-            await asyncio.sleep(0.01)
-        match = re.search(r"listening on (\S+)", out.getvalue())
-        assert match is not None
-        url = match.group(1)
-        key = re.search(r"secret key: (\S+)", out.getvalue())
-        assert key is not None
-        headers = {"Authorization": f"Bearer {key.group(1)}"}
+        url, headers = await _banner(out, "public key")
         async with aiohttp.ClientSession() as session:
             for path, auth in [("/branches", True), ("/openapi.json", False), ("/nope", True)]:
                 async with session.get(url + path, headers=headers if auth else None) as resp:
@@ -166,17 +170,8 @@ async def test_serve_with_a_rate_limit_answers_429_beyond_it() -> None:
     out = io.StringIO()
     task = asyncio.create_task(serve(port=0, customers=3, out=out, log=io.StringIO(), rate_limit=2))
     try:
-        for _ in range(500):
-            if "rate limit" in out.getvalue():
-                break
-            await asyncio.sleep(0.01)
+        url, headers = await _banner(out, "rate limit")
         assert "rate limit: 2 requests/s" in out.getvalue()
-        match = re.search(r"listening on (\S+)", out.getvalue())
-        assert match is not None
-        url = match.group(1)
-        key = re.search(r"secret key: (\S+)", out.getvalue())
-        assert key is not None
-        headers = {"Authorization": f"Bearer {key.group(1)}"}
         statuses = []
         async with aiohttp.ClientSession() as session:
             for _ in range(3):
