@@ -232,6 +232,8 @@ class CallState:
     deadline: float | None = None
     deadline_at: float | None = None
     attempts: int = 0
+    #: Of ``attempts``, those answered with a throttle: they spend no retry.
+    throttled: int = 0
     #: Whether the last attempt's timeout was cut to what was left of the deadline.
     cut_by_deadline: bool = False
     _waits: Iterator[float] | None = None
@@ -287,7 +289,7 @@ class CallState:
         """
         policy = self.policy
         if not policy.should_retry(
-            retries_done=self.attempts - 1,
+            retries_done=self.attempts - 1 - self.throttled,
             idempotent=self.idempotent,
             failure=outcome.failure,
             status=outcome.status,

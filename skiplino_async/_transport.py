@@ -22,10 +22,12 @@ from . import _calllog, _protocol
 from ._backend import MAX_RESPONSE_BYTES, Answer, Backend, Broken
 from ._failures import connection_error, failure_of
 from ._protocol import Envelope
+from ._pushback import CallPushback
 from ._ratelimit import RateLimiter
 from ._redact import Scrubber, Secret
 from ._request import Request, Settings
 from ._retry import CallState, Failure, Outcome
+from ._throttle import Throttle
 from ._wire import Wire, WireFormat
 from .errors import APIResponseValidationError, SkiplinoError
 
@@ -57,6 +59,8 @@ class Transport:
         self._scrub: Final = Scrubber(api_key)
         self._format: Final = WireFormat(base_url, api_key, user_agent)
         self._limiter = rate_limiter
+        #: The server's pushback, shared by every call on this base URL.
+        self.throttle: Final = Throttle()
         self.backend: Final = Backend(
             base_url=base_url,
             scrub=self._scrub,
@@ -107,17 +111,23 @@ class Transport:
             deadline=settings.deadline,
             now=started,
         )
+        pushback = CallPushback(self.throttle, settings.max_throttle_wait, settings.retry)
         while True:
-            await self._before_attempt(state)
+            await self._before_attempt(state, pushback)
             timeout = state.attempt_timeout(time.monotonic())
             result = await self.backend.exchange(session, wire, timeout)
-            self._after_attempt(state, result)
+            self._after_attempt(state, result, pushback)
             judged = self._judge(request, state, timeout, result)
             answer = (result.status, result.headers) if isinstance(result, Answer) else None
             if isinstance(judged, Envelope):
                 _calllog.call_ended(request, state, started, None, answer)
                 return judged
             error, outcome = judged
+            if outcome is not None and pushback.again(error, state):
+                # Throttled: free of max_retries; the wait comes before the next attempt.
+                state.throttled += 1
+                _calllog.retrying(request, error, state, self.throttle.wait(time.monotonic()))
+                continue
             delay = None if outcome is None else state.after(outcome, time.monotonic())
             if delay is None:
                 _calllog.call_ended(request, state, started, error, answer)
@@ -125,16 +135,19 @@ class Transport:
             _calllog.retrying(request, error, state, delay)
             await asyncio.sleep(delay)
 
-    async def _before_attempt(self, state: CallState) -> None:
-        """Hold the attempt back until it may go out (the client's rate limit).
-
-        Before the attempt's budget is computed: waiting here counts against the deadline.
+    async def _before_attempt(self, state: CallState, pushback: CallPushback) -> None:
+        """Hold the attempt back until it may go out (the client's rate limit, the server's
+        throttling). Before the attempt's budget is computed: waiting counts against the
+        deadline.
         """
         if self._limiter is not None:
             await self._wait_for_limiter(self._limiter, state)
+        await pushback.before(state)
 
-    def _after_attempt(self, state: CallState, result: Result) -> None:
-        """Each attempt's result, answer or failure, before it is judged (nothing yet)."""
+    def _after_attempt(self, state: CallState, result: Result, pushback: CallPushback) -> None:
+        """Each attempt's result, answer or failure, before it is judged."""
+        if isinstance(result, Answer):
+            pushback.after(result.status, result.headers)
 
     def _judge(
         self, request: Request, state: CallState, timeout: aiohttp.ClientTimeout, result: Result

@@ -9,12 +9,14 @@ requests kept in flight is fixed (``prefetch=k``; ``1``: one request at a time) 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, Generic, NamedTuple, TypeVar
 
 import attrs
 
+from .._throttle import walk_request
 from ..models import Page
 
 __all__ = ["ADAPTIVE_MAX", "Fetch", "FetchResult", "PageFetcher", "PageResult", "Width"]
@@ -132,8 +134,12 @@ class PageFetcher(Generic[T]):
         """Start the request for page ``number`` unless it is in flight; whether it started."""
         if number in self._inflight:
             return False
+        # Marked as a walk's request: paced when the server throttles, and a single call
+        # made meanwhile goes ahead of it.
+        context = contextvars.copy_context()
+        context.run(walk_request.set, True)
         task = asyncio.get_running_loop().create_task(
-            self.fetch(number), name=f"skiplino page {number}"
+            self.fetch(number), name=f"skiplino page {number}", context=context
         )
         self._inflight[number] = task
         self.max_in_flight = max(self.max_in_flight, len(self._inflight))
