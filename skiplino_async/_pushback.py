@@ -32,6 +32,7 @@ class CallPushback:
 
     __slots__ = (
         "_last",
+        "_mark",
         "_max_wait",
         "_policy",
         "_sent",
@@ -45,7 +46,8 @@ class CallPushback:
         self._throttle = throttle
         self._max_wait = max_wait
         self._policy = policy
-        self._walk = walk_request.get()
+        self._mark = walk_request.get()
+        self._walk = self._mark is not None
         self._sent = 0.0
         self._last: APIStatusError | None = None  # the last throttled answer's error
         self._waits: Iterator[float] | None = None
@@ -60,6 +62,8 @@ class CallPushback:
         when = throttle.reserve(now, walk=self._walk)
         while when > now:
             self._check(state, now, when - now)
+            if self._mark is not None:
+                self._mark.paced = True
             await asyncio.sleep(when - now)
             self.waited += time.monotonic() - now
             now = time.monotonic()

@@ -23,10 +23,21 @@ from typing import Final
 
 from ._ratehints import RateHint
 
-__all__ = ["Throttle", "walk_request"]
+__all__ = ["Throttle", "WalkMark", "walk_request"]
 
-#: Set in the tasks of a walk's page requests: they are paced; other calls are not queued.
-walk_request: Final[ContextVar[bool]] = ContextVar("skiplino_async_walk", default=False)
+
+class WalkMark:
+    """Marks one page request of a walk (paced; single calls go ahead of it); ``paced`` says
+    whether it waited for its paced slot (then its wait says nothing about the link)."""
+
+    __slots__ = ("paced",)
+
+    def __init__(self) -> None:
+        self.paced = False
+
+
+#: Set in the task of each page request of a walk.
+walk_request: Final[ContextVar[WalkMark | None]] = ContextVar("skiplino_async_walk", default=None)
 
 #: A cut sets the rate to this fraction of what the server accepted since the last cut.
 DECREASE: Final = 0.9

@@ -53,9 +53,9 @@ class AsyncPaginator(Generic[T]):
 
     Iteration follows ``pagination.hasNextPage`` (then ``totalPages``, then "the page was
     full") and ends on an empty page. Page requests are kept in flight ahead of the walk:
-    by default adaptively (two at first, one more each time the walk had to wait for a page,
-    one fewer after a long run of pages that were ready with the next answer waiting too,
-    half as many at once after a throttled answer, at most 8 and never more than the
+    by default adaptively (two at first, more each time the walk had to wait for a page,
+    half as many after a long run of pages that were ready with the next answer waiting too,
+    half as many at once after a throttled answer, at most 32 and never more than the
     client's ``rate_limit`` per second, never past what ``totalPages`` says exists);
     ``prefetch=k`` keeps up to ``k`` (``1``: one request at a time, each sent once the
     previous one was answered). Items still come in page order and at most about
