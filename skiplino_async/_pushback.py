@@ -98,6 +98,8 @@ class CallPushback:
             if hint is not None:
                 throttle.hinted(now, hint)
             return
+        if self._mark is not None:
+            self._mark.throttles += 1
         wait = _protocol.parse_retry_after(headers.get("Retry-After"), now=time.time())
         if wait is None:
             # No time named: the policy's jittered backoff, growing with each throttle.

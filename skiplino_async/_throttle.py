@@ -28,12 +28,14 @@ __all__ = ["Throttle", "WalkMark", "walk_request"]
 
 class WalkMark:
     """Marks one page request of a walk (paced; single calls go ahead of it); ``paced`` says
-    whether it waited for its paced slot (then its wait says nothing about the link)."""
+    whether it waited for its paced slot (then its wait says nothing about the link),
+    ``throttles`` how many throttled answers it met."""
 
-    __slots__ = ("paced",)
+    __slots__ = ("paced", "throttles")
 
     def __init__(self) -> None:
         self.paced = False
+        self.throttles = 0
 
 
 #: Set in the task of each page request of a walk.

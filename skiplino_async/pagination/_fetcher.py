@@ -40,6 +40,8 @@ class PageResult(NamedTuple, Generic[T]):
     throttled: bool = False
     #: The request waited for a paced slot (the client sends at the rate the server allows).
     paced: bool = False
+    #: Throttled answers (429, 503 with ``Retry-After``) it met before its answer.
+    throttles: int = 0
 
 
 #: What a page fetch returns: a :class:`PageResult`, or (older form) a page or
@@ -145,7 +147,9 @@ class PageFetcher(Generic[T]):
 
     async def _marked(self, number: int, mark: WalkMark) -> PageResult[T]:
         result = await self.fetch(number)
-        return result._replace(paced=True) if mark.paced else result
+        if mark.paced or mark.throttles:
+            return result._replace(paced=mark.paced, throttles=mark.throttles)
+        return result
 
     def schedule(self, number: int) -> bool:
         """Start the request for page ``number`` unless it is in flight; whether it started."""

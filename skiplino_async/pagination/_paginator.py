@@ -82,6 +82,7 @@ class AsyncPaginator(Generic[T]):
         params: the operation parameters recorded in checkpoints (``limit`` included).
         prefetch: page requests kept in flight (>= 1), or ``None`` for adaptive.
         rate_limit: the client's requests per second, if limited (caps adaptive prefetch).
+        pace: the client's paced request rate now, for ``stats.paced_rate``.
         resume_from: a checkpoint of the same operation to continue from.
         on_page: called with each page's raw :class:`Page` (sync or async) as it is taken,
             in page order, before its items are yielded.
@@ -101,6 +102,7 @@ class AsyncPaginator(Generic[T]):
         params: Mapping[str, ItemId] | None = None,
         prefetch: int | None = None,
         rate_limit: float | None = None,
+        pace: Callable[[], float | None] | None = None,
         resume_from: Mapping[str, Any] | None = None,
         on_page: Callable[[Page[T]], object] | None = None,
         on_drift: Callable[[DriftEvent], object] | None = None,
@@ -134,6 +136,7 @@ class AsyncPaginator(Generic[T]):
         self._max_items = max_items
         self._started = False
         self._stats = PaginatorStats()
+        self._stats._pace = pace
         rows = window_rows(limit, width.high)
         checkpoint = load_checkpoint(resume_from, operation) if resume_from is not None else None
         self._window = IdWindow(rows, checkpoint["recent_ids"] if checkpoint else ())
@@ -267,6 +270,7 @@ class AsyncPaginator(Generic[T]):
     def _count(self, result: PageResult[T]) -> Page[T]:
         self._stats.pages_fetched += 1
         self._stats.retries += result.attempts - 1 if result.attempts > 1 else 0
+        self._stats.throttled += result.throttles
         return result.page
 
     # -- one page ------------------------------------------------------------------------------
