@@ -48,7 +48,7 @@ class CallPushback:
         self._policy = policy
         self._mark = walk_request.get()
         self._walk = self._mark is not None
-        self._sent = 0.0
+        self._sent = 0.0  # when the last attempt was given its slot
         self._last: APIStatusError | None = None  # the last throttled answer's error
         self._waits: Iterator[float] | None = None
         #: Seconds this call has waited on the throttle.
@@ -58,7 +58,7 @@ class CallPushback:
         """Wait until this attempt may go; past the call's budget or deadline, raise the
         last throttled answer's error (or a :class:`RateLimitError` saying how long)."""
         throttle = self._throttle
-        now = time.monotonic()
+        now = self._sent = time.monotonic()
         when = throttle.reserve(now, walk=self._walk)
         while when > now:
             self._check(state, now, when - now)
@@ -67,10 +67,10 @@ class CallPushback:
             await asyncio.sleep(when - now)
             self.waited += time.monotonic() - now
             now = time.monotonic()
-            if throttle.wait(now) > 0:
-                # Throttled again while this one waited: a new slot after the hold.
+            if throttle.expired(self._sent, now):
+                # Throttled while this one waited: a new slot after the hold, at the new rate.
+                self._sent = now
                 when = throttle.reserve(now, walk=self._walk)
-        self._sent = now
 
     def _check(self, state: CallState, now: float, wait: float) -> None:
         remaining = state.remaining(now)

@@ -49,7 +49,7 @@ DECREASE: Final = 0.9
 GROWTH: Final = 1.0
 #: ... but by no more than this fraction of the rate per second (a slow limit is found in
 #: small steps).
-MAX_GROWTH: Final = 0.1
+MAX_GROWTH: Final = 0.25
 #: The slowest the pacing goes (requests per second).
 MIN_RATE: Final = 0.1
 #: After this many seconds without pushback the pacing is lifted altogether.
@@ -62,6 +62,8 @@ LOOKBACK: Final = 2.0
 LOOKBACK_REQUESTS: Final = 20
 #: ... but never longer than this (a bounded meter, whatever the rate).
 MAX_LOOKBACK: Final = 60.0
+#: Fewer accepted answers than this in the lookback measure nothing.
+MIN_MEASURED: Final = 4
 #: The shortest span a delivered rate is divided by.
 MIN_SPAN: Final = 0.25
 
@@ -95,14 +97,23 @@ class _Meter:
             holds.pop()
         holds.append((start, end))
 
+    def _count(self, start: float) -> int:
+        first = int(start / BUCKET)
+        return sum(n for slot, n in self._counts if slot >= first)
+
     def rate(self, now: float, lookback: float) -> float | None:
         """Accepted answers per second over the last ``lookback`` seconds, not counting the
         time the client was held (a pause is not the server's rate)."""
         if self._first is None:
             return None
         start = max(self._first, now - min(lookback, MAX_LOOKBACK))
-        first = int(start / BUCKET)
-        count = sum(n for slot, n in self._counts if slot >= first)
+        count = self._count(start)
+        if count < MIN_MEASURED:
+            # Too few to measure (a slow limit): as far back as the meter reaches.
+            start = max(self._first, now - MAX_LOOKBACK)
+            count = self._count(start)
+            if count < MIN_MEASURED:
+                return None
         held = sum(max(0.0, min(end, now) - max(begin, start)) for begin, end in self._holds)
         span = max(now - start - held, MIN_SPAN)
         return count / span
@@ -152,6 +163,11 @@ class Throttle:
         """Seconds still to wait before sending (a throttle may have come in meanwhile)."""
         return max(0.0, self.not_before - now)
 
+    def expired(self, reserved: float, now: float) -> bool:
+        """Whether a slot reserved at ``reserved`` no longer holds at ``now``: a throttle
+        came in since (a hold, or a cut that spaces slots wider): reserve again."""
+        return now < self.not_before or reserved < self._cut_at
+
     def _interval(self, now: float) -> float:
         rate = self.rate
         if self._hint_rate is not None and now < self._hint_until:
@@ -167,9 +183,10 @@ class Throttle:
         self._grow(now)
 
     def throttled(self, now: float, *, sent: float, wait: float) -> None:
-        """A throttled answer to a request sent at ``sent``: hold every request ``wait``
-        seconds (the server's ``Retry-After``, or the policy's jittered wait), and cut the
-        rate once per round (answers to requests sent before the last cut change nothing)."""
+        """A throttled answer to a request whose slot was reserved at ``sent``: hold every
+        request ``wait`` seconds (the server's ``Retry-After``, or the policy's jittered
+        wait), and cut the rate once per round (answers to requests given their slot before
+        the last cut, at the old rate, change nothing)."""
         self.throttled_answers += 1
         until = now + max(0.0, wait)
         if until > self.not_before:
@@ -180,14 +197,20 @@ class Throttle:
             return
         delivered = self._meter.rate(now, self._lookback())
         current = self.rate
-        if delivered is None or delivered <= 0:
-            target = current if current is not None else MIN_RATE / DECREASE
+        if delivered is None:
+            # Nothing accepted yet to measure (a client starting on a drained limit): the
+            # hold alone, until answers come back to measure the rate from.
+            target = current
         else:
             target = delivered if current is None else min(current, delivered)
+        if target is None:
+            return
         self.rate = max(MIN_RATE, target * DECREASE)
         self._cut_at = now
         self._grown_at = self.not_before
-        self._next = max(self._next, self.not_before)
+        # Slots reserved at the old rate are reserved again (see ``expired``), from one new
+        # interval on: the throttled request just used a slot.
+        self._next = max(self.not_before, now + 1.0 / self.rate)
 
     def hinted(self, now: float, hint: RateHint) -> None:
         """Standard rate headers: pace so that what remains lasts until the reset."""

@@ -66,6 +66,7 @@ def simulate(
     burst: float | None = None,
     seed: int = 0,
     foreground_every: float | None = None,
+    stagger: float = 0.0,
 ) -> tuple[Log, list[Throttle]]:
     """``clients`` independent walkers of ``width`` requests each against one bucket."""
     rng = random.Random(seed)
@@ -85,27 +86,27 @@ def simulate(
             when = throttle.reserve(now, walk=walk)
             if not walk:
                 log.foreground_waits.append(when - max(now, throttle.not_before))
-            at(when, send(client, streak, walk))
+            at(when, send(client, streak, walk, now))
 
         return go
 
-    def send(client: int, streak: int, walk: bool) -> Callable[[float], None]:
+    def send(client: int, streak: int, walk: bool, reserved: float) -> Callable[[float], None]:
         def go(now: float) -> None:
             throttle = throttles[client]
-            if throttle.wait(now) > 0:
+            if throttle.expired(reserved, now):
                 # Throttled while this one waited for its slot: a new slot after the hold.
-                at(throttle.reserve(now, walk=walk), send(client, streak, walk))
+                at(throttle.reserve(now, walk=walk), send(client, streak, walk, now))
                 return
             if now < throttle.not_before:
                 log.early.append(now)
             refused = bucket.take(now + latency / 2)
             log.sends.append((now, refused is None, client))
-            at(now + latency, answer(client, streak, walk, now, refused))
+            at(now + latency, answer(client, streak, walk, reserved, refused))
 
         return go
 
     def answer(
-        client: int, streak: int, walk: bool, sent: float, refused: float | None
+        client: int, streak: int, walk: bool, reserved: float, refused: float | None
     ) -> Callable[[float], None]:
         def go(now: float) -> None:
             throttle = throttles[client]
@@ -120,14 +121,14 @@ def simulate(
                 wait = rng.uniform(0, min(8.0, 0.5 * 2**streak))
             else:
                 wait = float(style)
-            throttle.throttled(now, sent=sent, wait=wait)
+            throttle.throttled(now, sent=reserved, wait=wait)
             start(client, streak + 1, walk)(now)
 
         return go
 
     for client in range(clients):
         for _ in range(width):
-            at(rng.uniform(0, 0.01), start(client, 0))
+            at(client * stagger + rng.uniform(0, 0.01), start(client, 0))
     if foreground_every is not None:
         t = foreground_every
         while t < seconds:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from skiplino_async._ratehints import RateHint, parse_rate_hint
 from skiplino_async._throttle import Throttle
+from skiplino_async.pagination._fetcher import Width
 
 
 def test_nothing_is_paced_until_the_server_pushes_back() -> None:
@@ -18,6 +19,14 @@ def test_nothing_is_paced_until_the_server_pushes_back() -> None:
         assert throttle.reserve(now, walk=True) == now
         throttle.answered(now)
     assert throttle.rate is None
+
+
+def test_nothing_measured_nothing_paced_only_held() -> None:
+    # A client starting on a drained limit has no accepted answers to measure a rate from.
+    throttle = Throttle()
+    throttle.throttled(0.0, sent=0.0, wait=0.5)
+    assert throttle.rate is None
+    assert throttle.reserve(0.0, walk=True) == 0.5
 
 
 def test_a_throttle_holds_every_request_until_retry_after() -> None:
@@ -48,10 +57,11 @@ def test_the_rate_is_cut_once_per_round() -> None:
 
 def test_clean_answers_raise_the_rate_step_by_step_then_lift_the_pacing() -> None:
     throttle = Throttle()
-    throttle.answered(0.0)
-    throttle.throttled(0.0, sent=0.0, wait=0.0)
+    for i in range(10):
+        throttle.answered(i * 0.1)
+    throttle.throttled(1.0, sent=1.0, wait=0.0)
     rates = []
-    now = 0.0
+    now = 1.0
     while throttle.rate is not None and now < 120:
         now = throttle.reserve(now, walk=True)
         throttle.answered(now)
@@ -154,11 +164,30 @@ def test_single_calls_wait_only_for_the_not_before_time(style: str | None, seed:
 
 
 @settings(max_examples=10, deadline=None)
-@given(style=STYLES, seed=st.integers(0, 2**16))
-def test_clients_sharing_a_limit_get_fair_shares(style: str | None, seed: int) -> None:
+@given(style=STYLES, seed=st.integers(0, 2**16), stagger=st.sampled_from([0.0, 0.7]))
+def test_clients_sharing_a_limit_get_fair_shares(
+    style: str | None, seed: int, stagger: float
+) -> None:
+    # Started together, or each 0.7 s after the last (on a limit the others drained).
     seconds = 90.0
-    log, _ = simulate(50, style, seconds=seconds, clients=3, seed=seed)
+    log, _ = simulate(50, style, seconds=seconds, clients=3, seed=seed, stagger=stagger)
     start = seconds / 2
     assert log.accepted_rate(start, seconds) >= 0.85 * 50
     for client in range(3):
         assert log.accepted_rate(start, seconds, client) >= 0.5 * 50 / 3
+
+
+@given(
+    high=st.integers(1, 32),
+    events=st.lists(st.sampled_from(["w", "p", "t", "0", "3"]), max_size=300),
+)
+def test_the_prefetch_window_never_leaves_its_bounds(high: int, events: list[str]) -> None:
+    width = Width.adaptive(high)
+    for event in events:
+        if event in "wp":
+            width.waited(paced=event == "p")
+        elif event == "t":
+            width.throttled()
+        else:
+            width.ready(lambda n=int(event): n)
+        assert 1 <= width.current <= high
