@@ -14,6 +14,8 @@ import asyncio
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_prefetch import RequestWatch
 
 from skiplino_async import Page, RetryPolicy, Skiplino
@@ -73,6 +75,11 @@ def _apply(width: Width, events: str) -> list[int]:
 )
 def test_width_decisions(width: Width, events: str, expected: list[int]) -> None:
     assert _apply(width, events) == expected
+
+
+@given(high=st.integers(1, 32), events=st.text(alphabet="wpt03", max_size=300))
+def test_the_window_never_leaves_its_bounds(high: int, events: str) -> None:
+    assert all(1 <= w <= high for w in _apply(Width.adaptive(high), events))
 
 
 async def test_the_default_widens_while_the_walk_waits_and_stops_at_total_pages() -> None:

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from skiplino_async._ratehints import RateHint, parse_rate_hint
 from skiplino_async._throttle import Throttle
-from skiplino_async.pagination._fetcher import Width
 
 
 def test_nothing_is_paced_until_the_server_pushes_back() -> None:
@@ -175,19 +174,3 @@ def test_clients_sharing_a_limit_get_fair_shares(
     assert log.accepted_rate(start, seconds) >= 0.85 * 50
     for client in range(3):
         assert log.accepted_rate(start, seconds, client) >= 0.5 * 50 / 3
-
-
-@given(
-    high=st.integers(1, 32),
-    events=st.lists(st.sampled_from(["w", "p", "t", "0", "3"]), max_size=300),
-)
-def test_the_prefetch_window_never_leaves_its_bounds(high: int, events: list[str]) -> None:
-    width = Width.adaptive(high)
-    for event in events:
-        if event in "wp":
-            width.waited(paced=event == "p")
-        elif event == "t":
-            width.throttled()
-        else:
-            width.ready(lambda n=int(event): n)
-        assert 1 <= width.current <= high
