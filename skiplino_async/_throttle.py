@@ -58,7 +58,7 @@ UNPACE_AFTER: Final = 60.0
 BUCKET: Final = 0.25
 #: ... over the last this many seconds, or the time of this many requests at the current
 #: rate if longer (a slow rate is measured over enough answers to mean something) ...
-LOOKBACK: Final = 2.0
+LOOKBACK: Final = 1.0
 LOOKBACK_REQUESTS: Final = 20
 #: ... but never longer than this (a bounded meter, whatever the rate).
 MAX_LOOKBACK: Final = 60.0
