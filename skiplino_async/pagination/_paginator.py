@@ -477,12 +477,6 @@ class AsyncPaginator(Generic[T]):
 
     # -- the walk ------------------------------------------------------------------------------
 
-    def _produced(self) -> int:
-        """Items this pass has handed out, at a segment boundary (the one counter is the
-        stats' own: the walk(s) resumed from are not this pass's)."""
-        stats = self._stats
-        return stats._items_yielded - stats.items_resumed
-
     async def _walk(self, pages: bool) -> AsyncIterator[Any]:
         """The one walk: each segment's rows one by one, or (``pages``) as one page each."""
         stats = self._stats
@@ -492,18 +486,22 @@ class AsyncPaginator(Generic[T]):
         number = self._begin()
         state = self._state
         pos = self._pos
+        # The one counter is the stats' own; the walk(s) resumed from are not this pass's.
+        resumed = stats.items_resumed
         if not pages:
             stats._live = self._handed
         try:
             while number is not None:
-                decision, segments = await self._take_page(number, state, self._produced())
+                produced = stats._items_yielded - resumed
+                decision, segments = await self._take_page(number, state, produced)
                 for seg in segments:
                     if pages:
-                        out, count = self._page_out(seg, self._produced())
+                        out, count = self._page_out(seg, produced)
+                        produced += count
                         if count:
                             yield out
                     else:
-                        picked = self._rows(seg, self._produced())
+                        picked = self._rows(seg, produced)
                         items = seg.page.items
                         if picked is None:
                             assert pos.rows is not None
@@ -512,6 +510,7 @@ class AsyncPaginator(Generic[T]):
                             pos.settle()
                             pos.rows = None
                             stats._items_yielded += len(items) - seg.start
+                            produced = stats._items_yielded - resumed
                         else:
                             row_ids = seg.ids
                             for idx in picked:
@@ -521,11 +520,12 @@ class AsyncPaginator(Generic[T]):
                                 pos.last_id = row_ids[idx]
                                 stats._items_yielded += 1
                                 yield items[idx]
-                            if budget is None or self._produced() < budget:
+                            produced = stats._items_yielded - resumed
+                            if budget is None or produced < budget:
                                 pos.offset = len(items)
                                 if items:
                                     pos.last_id = row_ids[-1]
-                    if budget is not None and self._produced() >= budget:
+                    if budget is not None and produced >= budget:
                         return
                 state = decision.state
                 number = decision.next
