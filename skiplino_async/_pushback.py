@@ -9,9 +9,8 @@ without spending ``max_retries``, POSTs included: the server did not act on it.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 from . import _protocol
 from ._ratehints import parse_rate_hint
@@ -54,9 +53,10 @@ class CallPushback:
         #: Seconds this call has waited on the throttle.
         self.waited = 0.0
 
-    async def before(self, state: CallState) -> None:
+    async def before(self, state: CallState, pause: Callable[[float], Awaitable[bool]]) -> None:
         """Wait until this attempt may go; past the call's budget or deadline, raise the
-        last throttled answer's error (or a :class:`RateLimitError` saying how long)."""
+        last throttled answer's error (or a :class:`RateLimitError` saying how long).
+        ``pause(seconds)`` waits, and says whether it was cut short (the client closed)."""
         throttle = self._throttle
         now = self._sent = time.monotonic()
         when = throttle.reserve(now, walk=self._walk)
@@ -64,8 +64,10 @@ class CallPushback:
             self._check(state, now, when - now)
             if self._mark is not None:
                 self._mark.paced = True
-            await asyncio.sleep(when - now)
+            cut = await pause(when - now)
             self.waited += time.monotonic() - now
+            if cut:
+                return
             now = time.monotonic()
             if throttle.expired(self._sent, now):
                 # Throttled while this one waited: a new slot after the hold, at the new rate.

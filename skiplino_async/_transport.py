@@ -142,12 +142,13 @@ class Transport:
             return None
         return state.after(outcome, time.monotonic())
 
-    async def _pause(self, delay: float) -> None:
-        """The wait before a retry, cut short when the client is closed meanwhile (the next
-        attempt then refuses to start)."""
+    async def _pause(self, delay: float) -> bool:
+        """A wait before an attempt, cut short when the client is closed meanwhile (the next
+        attempt then refuses to start); whether it was."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(delay):
                 await self.backend.closing.wait()
+        return self.backend.closing.is_set()
 
     async def _before_attempt(self, state: CallState, pushback: CallPushback) -> None:
         """Hold the attempt back until it may go out (the client's rate limit, the server's
@@ -157,7 +158,7 @@ class Transport:
         """
         if self._limiter is not None:
             await self._wait_for_limiter(self._limiter, state)
-        await pushback.before(state)
+        await pushback.before(state, self._pause)
         if self.backend.closed:
             raise closed_in_flight()
 
