@@ -64,19 +64,19 @@ LOOKBACK_REQUESTS: Final = 20
 MAX_LOOKBACK: Final = 60.0
 #: Fewer accepted answers than this in the lookback measure nothing.
 MIN_MEASURED: Final = 4
-#: The shortest span a delivered rate is divided by.
-MIN_SPAN: Final = 0.25
+#: The shortest span a delivered rate is divided by (a second: the start-up burst a bucket
+#: allows is not its rate).
+MIN_SPAN: Final = 1.0
 
 
 class _Meter:
-    """Accepted answers per bucket of :data:`BUCKET` seconds over the last :data:`LOOKBACK`
-    seconds, and the spans the client was held by a "not before" time (both bounded)."""
+    """Accepted answers per bucket of :data:`BUCKET` seconds, as far back as
+    :data:`MAX_LOOKBACK` (bounded, whatever the rate)."""
 
-    __slots__ = ("_counts", "_first", "_holds")
+    __slots__ = ("_counts", "_first")
 
     def __init__(self) -> None:
         self._counts: deque[tuple[int, int]] = deque(maxlen=int(MAX_LOOKBACK / BUCKET) + 1)
-        self._holds: deque[tuple[float, float]] = deque(maxlen=64)
         self._first: float | None = None
 
     def add(self, now: float) -> None:
@@ -89,21 +89,13 @@ class _Meter:
         else:
             counts.append((slot, 1))
 
-    def hold(self, start: float, end: float) -> None:
-        """The client sent nothing new from ``start`` to ``end``."""
-        holds = self._holds
-        if holds and holds[-1][1] >= start:
-            start = min(start, holds[-1][0])
-            holds.pop()
-        holds.append((start, end))
-
     def _count(self, start: float) -> int:
         first = int(start / BUCKET)
         return sum(n for slot, n in self._counts if slot >= first)
 
     def rate(self, now: float, lookback: float) -> float | None:
-        """Accepted answers per second over the last ``lookback`` seconds, not counting the
-        time the client was held (a pause is not the server's rate)."""
+        """Accepted answers per second over the last ``lookback`` seconds. A hold counts: a
+        server's bucket fills while the client waits, and lets the burst after it through."""
         if self._first is None:
             return None
         start = max(self._first, now - min(lookback, MAX_LOOKBACK))
@@ -114,8 +106,7 @@ class _Meter:
             count = self._count(start)
             if count < MIN_MEASURED:
                 return None
-        held = sum(max(0.0, min(end, now) - max(begin, start)) for begin, end in self._holds)
-        span = max(now - start - held, MIN_SPAN)
+        span = max(now - start, MIN_SPAN)
         return count / span
 
 
@@ -190,7 +181,6 @@ class Throttle:
         self.throttled_answers += 1
         until = now + max(0.0, wait)
         if until > self.not_before:
-            self._meter.hold(max(now, self.not_before), until)
             self.not_before = until
         self._clean_since = self.not_before
         if sent < self._cut_at:
