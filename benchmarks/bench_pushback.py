@@ -9,7 +9,8 @@ machine's kernel has no netem). Figures, each a ratio from one run (min / median
   ``async for`` over ``customers.list()`` gets in a fixed time, for ``Retry-After: 1``, the
   exact seconds to the next token, and a bare ``429``; the walks that failed; the throttled
   share of all requests and of the second half (once settled);
-- **three processes**: three processes walking at once against the one bucket: their total
+- **three processes**: three processes walking at once (started together once imported)
+  against the one bucket: their total
   share, and the smallest process's rate over its fair third;
 - **single calls**: ``customers.get`` every 0.25 s while a walk is throttled, the median and
   worst latency over the same call's latency without the walk;
@@ -96,6 +97,9 @@ def permitted_pages(elapsed: float) -> float:
 
 
 def run_worker(url: str, seconds: float) -> None:
+    """One of the three processes: imported and ready, it waits for the word to start."""
+    print("ready", flush=True)
+    sys.stdin.readline()
     print(json.dumps(asyncio.run(walk_for(url, seconds))), flush=True)
 
 
@@ -118,7 +122,16 @@ def rate_limit_figure(style: str, seconds: float, customers: int) -> dict[str, f
 def processes_figure(seconds: float, customers: int) -> dict[str, float]:
     with limited(customers, "exact") as server:
         cmd = [sys.executable, __file__, "--worker", server.url, "--seconds", str(seconds)]
-        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE) for _ in range(3)]
+        procs = [
+            subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE) for _ in range(3)
+        ]
+        for proc in procs:  # every one imported: they start together
+            assert proc.stdout is not None
+            proc.stdout.readline()
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write(b"go\n")
+            proc.stdin.flush()
         results = []
         for proc in procs:
             out, _ = proc.communicate(timeout=seconds + 120)
