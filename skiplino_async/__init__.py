@@ -8,6 +8,7 @@ from ._client import Skiplino
 from ._logging import configure_from_env as _configure_logging
 from ._response import RawResponse, ResponseCapture, capture_responses
 from ._retry import RetryPolicy
+from ._sync import SyncPaginator, SyncSkiplino
 from ._types import NOT_GIVEN, CallOptions, NotGiven
 from ._version import __version__
 from .errors import (
@@ -85,6 +86,8 @@ __all__ = [
     "SkiplinoError",
     "Skiplino",
     "Slot",
+    "SyncPaginator",
+    "SyncSkiplino",
     "Ticket",
     "TicketStatus",
     "TicketType",
