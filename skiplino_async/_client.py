@@ -17,6 +17,7 @@ import attrs
 
 from . import _protocol
 from ._converter import structure
+from ._help import with_namespaces
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
 from ._redact import Secret, key_hint
@@ -324,6 +325,9 @@ class Skiplino:
                 ResourceWarning,
                 source=self,
             )
+
+
+with_namespaces(Skiplino)
 
 
 def _read_key(value: str | None) -> tuple[Secret | None, str]:

@@ -12,6 +12,7 @@ from typing import Any, Self, TypeVar, Unpack, overload
 import aiohttp
 
 from .._client import Skiplino
+from .._help import with_namespaces
 from .._response import ResponseCapture, capture_responses
 from .._retry import RetryPolicy
 from .._types import CallOptions
@@ -226,6 +227,9 @@ class SyncSkiplino:
                 ResourceWarning,
                 source=self,
             )
+
+
+with_namespaces(SyncSkiplino)
 
 
 async def _build(api_key: str | None, options: dict[str, Any]) -> Skiplino:
