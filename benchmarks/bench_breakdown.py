@@ -41,7 +41,6 @@ from run import Server  # noqa: E402
 
 from skiplino_async import Customer, Skiplino  # noqa: E402
 from skiplino_async._request import Request  # noqa: E402
-from skiplino_async._retry import CallState  # noqa: E402
 
 LIMIT = 100
 #: Page requests in flight in the walk layer, for both (the same strategy).
@@ -60,12 +59,9 @@ def _sdk_layers(client: Skiplino) -> dict[str, Layer]:
         return Request("GET", "/customers/getAll", params={"page": page, "limit": LIMIT})
 
     async def exchange(page: int) -> Any:
-        session = transport._get_session()
-        state = CallState.start(
-            settings.retry, idempotent=True, timeout=timeout, deadline=None, now=0.0
-        )
-        return await transport._exchange(
-            session, transport.wire(request(page), settings), timeout, state
+        session = transport.backend.session()
+        return await transport.backend.exchange(
+            session, transport.wire(request(page), settings), timeout
         )
 
     return {

@@ -12,7 +12,7 @@ import enum
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Final
+from typing import Final, Protocol
 
 import aiohttp
 import attrs
@@ -20,7 +20,16 @@ import backoff
 
 from .errors import APITimeoutError
 
-__all__ = ["CallState", "Failure", "Outcome", "RetryPolicy", "shared_deadline"]
+__all__ = [
+    "RULES",
+    "CallState",
+    "Failure",
+    "Outcome",
+    "RetryPolicy",
+    "RetryRule",
+    "Verdict",
+    "shared_deadline",
+]
 
 RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -36,6 +45,91 @@ class Failure(enum.Enum):
     DISCONNECTED = "disconnected"
     #: The server answered with an error status.
     STATUS = "status"
+
+
+@attrs.frozen
+class Outcome:
+    """One failed attempt, as the retry decision sees it."""
+
+    failure: Failure
+    status: int | None = None
+    retry_after: float | None = None
+
+
+class Verdict(enum.Enum):
+    """What a retry rule says about one failed attempt."""
+
+    #: Try again after the policy's backoff wait (or the server's ``Retry-After``).
+    RETRY = "retry"
+    #: Never try again, whatever later rules say.
+    STOP = "stop"
+
+
+class RetryRule(Protocol):
+    """One retry rule: a verdict on a failed attempt, or ``None`` when it does not apply.
+
+    The rules of :data:`RULES` are asked in order and the first verdict counts; a failure no
+    rule speaks for is not retried. Budgets (``max_retries``, ``max_retry_after``, the
+    deadline) are the policy's and the call state's, not the rules'.
+    """
+
+    def __call__(self, outcome: Outcome, *, idempotent: bool) -> Verdict | None: ...
+
+
+@attrs.frozen
+class RetryNotSent:
+    """A request that never left (refused, DNS, connect timeout) is safe to send, POSTs too."""
+
+    def __call__(self, outcome: Outcome, *, idempotent: bool) -> Verdict | None:
+        return Verdict.RETRY if outcome.failure is Failure.NOT_SENT else None
+
+
+@attrs.frozen
+class RetryIdempotentOnNetworkFailure:
+    """A timeout or a reset after sending: the server may have acted, so idempotent only."""
+
+    def __call__(self, outcome: Outcome, *, idempotent: bool) -> Verdict | None:
+        if outcome.failure not in (Failure.TIMEOUT, Failure.DISCONNECTED):
+            return None
+        return Verdict.RETRY if idempotent else Verdict.STOP
+
+
+@attrs.frozen
+class RetryStatus:
+    """Retry these statuses: for any request, or only idempotent ones, or only with a
+    ``Retry-After`` (a server refusing work it has not started says when to come back)."""
+
+    statuses: frozenset[int]
+    idempotent_only: bool = False
+    needs_retry_after: bool = False
+
+    def __call__(self, outcome: Outcome, *, idempotent: bool) -> Verdict | None:
+        if outcome.failure is not Failure.STATUS or outcome.status not in self.statuses:
+            return None
+        if self.idempotent_only and not idempotent:
+            return None
+        if self.needs_retry_after and outcome.retry_after is None:
+            return None
+        return Verdict.RETRY
+
+
+#: The retry rules, in the order they are asked: the one place a new rule goes.
+RULES: Final[tuple[RetryRule, ...]] = (
+    RetryNotSent(),
+    RetryIdempotentOnNetworkFailure(),
+    RetryStatus(frozenset({429})),
+    RetryStatus(frozenset({503}), needs_retry_after=True),
+    RetryStatus(RETRYABLE_STATUSES, idempotent_only=True),
+)
+
+
+def verdict(outcome: Outcome, *, idempotent: bool) -> Verdict:
+    """The first verdict of :data:`RULES` on ``outcome``; ``STOP`` when none applies."""
+    for rule in RULES:
+        said = rule(outcome, idempotent=idempotent)
+        if said is not None:
+            return said
+    return Verdict.STOP
 
 
 @attrs.frozen
@@ -94,29 +188,12 @@ class RetryPolicy:
             return False
         if retry_after is not None and retry_after > self.max_retry_after:
             return False
-        if failure is Failure.NOT_SENT:
-            return True
-        if failure is not Failure.STATUS:
-            return idempotent
-        if status == 429:
-            return True
-        if idempotent:
-            return status in RETRYABLE_STATUSES
-        # A 503 with Retry-After is the server refusing work it has not started.
-        return status == 503 and retry_after is not None
+        outcome = Outcome(failure, status, retry_after)
+        return verdict(outcome, idempotent=idempotent) is Verdict.RETRY
 
     def with_max_retries(self, max_retries: int) -> RetryPolicy:
         """A copy with another ``max_retries`` (the per-client and per-call override)."""
         return attrs.evolve(self, max_retries=max_retries)
-
-
-@attrs.frozen
-class Outcome:
-    """One failed attempt, as the retry decision sees it."""
-
-    failure: Failure
-    status: int | None = None
-    retry_after: float | None = None
 
 
 # One deadline for a call made of several requests (a create that falls back to a get): the

@@ -243,10 +243,9 @@ async def test_the_request_target_is_base_path_plus_path_exactly(
 @pytest.mark.parametrize("query", ["", "page=2&limit=100", "id=%2B%41"])
 def test_a_url_built_from_parts_equals_the_string(base_url: str, query: str) -> None:
     from skiplino_async._redact import Secret
-    from skiplino_async._transport import Transport
+    from skiplino_async._wire import WireFormat
 
-    transport = Transport(base_url=base_url, api_key=Secret("sk_test_x"), user_agent="t")
-    built = transport._url("/customers/getAll", query)
+    built = WireFormat(base_url, Secret("sk_test_x"), "t").url("/customers/getAll", query)
     assert str(built) == base_url + "/customers/getAll" + (f"?{query}" if query else "")
     assert built.raw_query_string == query
 

@@ -1,0 +1,98 @@
+"""What a call leaves behind: log lines (see :mod:`._logging`) and ``capture_responses()``.
+
+The transport calls :func:`request_sent`/:func:`answered` around each exchange,
+:func:`retrying` before each wait and :func:`call_ended` once per call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Final
+
+from ._failures import describe
+from ._logging import logger
+from ._redact import redacted
+from ._request import Request
+from ._response import RawResponse, capturing, record
+from ._retry import CallState
+from ._wire import Wire
+from .errors import SkiplinoError
+
+__all__ = ["SLOW_CALL_SECONDS", "answered", "call_ended", "request_sent", "retrying"]
+
+#: A call slower than this is logged at INFO (successful calls otherwise only at DEBUG).
+SLOW_CALL_SECONDS: Final = 5.0
+
+
+def request_sent(wire: Wire) -> None:
+    """DEBUG: the request line, headers (credentials redacted) and body of one attempt."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "-> %s %s headers=%s body=%s",
+            wire.method,
+            wire.url,
+            redacted(wire.headers),
+            wire.body.decode() if wire.body else "",
+        )
+
+
+def answered(wire: Wire, status: int, body: bytes) -> None:
+    """DEBUG: the status and (the start of) the body of one answer."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("<- %s %s body=%s", status, wire.path, body[:2000].decode("utf-8", "replace"))
+
+
+def retrying(request: Request, error: SkiplinoError, state: CallState, delay: float) -> None:
+    """INFO: why an attempt failed and how long until the next one."""
+    logger.info(
+        "%s %s failed (%s); retry %d/%d in %.3fs",
+        request.method,
+        request.path,
+        describe(error),
+        state.attempts,
+        state.policy.max_retries,
+        delay,
+    )
+
+
+def call_ended(
+    request: Request,
+    state: CallState,
+    started: float,
+    error: SkiplinoError | None,
+    answer: tuple[int, Mapping[str, str]] | None,
+) -> None:
+    """Log the call's end and record it for ``capture_responses()``.
+
+    ``answer`` is the last answer's status and headers, ``None`` when none came.
+    """
+    elapsed = time.monotonic() - started
+    if capturing():
+        record(
+            RawResponse(
+                method=request.method,
+                path=request.path,
+                status_code=answer[0] if answer is not None else None,
+                headers=answer[1] if answer is not None else {},
+                attempts=state.attempts,
+                elapsed=elapsed,
+                error=error,
+            )
+        )
+    # Failures and slow calls at INFO; every call at DEBUG.
+    level = logging.INFO if error is not None or elapsed >= SLOW_CALL_SECONDS else logging.DEBUG
+    if not logger.isEnabledFor(level):
+        return
+    outcome = str(answer[0]) if answer is not None else describe(error)
+    logger.log(
+        level,
+        "%s %s -> %s in %.1fms (%d attempt%s)",
+        request.method,
+        request.path,
+        outcome,
+        elapsed * 1000,
+        state.attempts,
+        "" if state.attempts == 1 else "s",
+    )
