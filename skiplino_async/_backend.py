@@ -197,5 +197,5 @@ class Backend:
             except BodyError as exc:
                 return body_error(resp.status, exc, bytes(raw), headers, self._scrub)
             body = self._scrub.bytes(body)
-            _calllog.answered(wire, resp.status, body)
+            _calllog.answered(wire, resp.status, body, headers)
             return Answer(resp.status, headers, body)

@@ -24,6 +24,7 @@ from ._redact import Secret, key_hint
 from ._request import Request, Settings, make_timeout
 from ._response import ResponseCapture, capture_responses
 from ._retry import RetryPolicy, shared_deadline
+from ._telemetry import traced
 from ._transport import Transport
 from ._types import CallOptions
 from ._version import __version__
@@ -328,6 +329,7 @@ class Skiplino:
 
 
 with_namespaces(Skiplino)
+Skiplino.request = traced("request", Skiplino.request)  # type: ignore[method-assign]
 
 
 def _read_key(value: str | None) -> tuple[Secret | None, str]:

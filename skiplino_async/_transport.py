@@ -18,7 +18,7 @@ from typing import Final
 
 import aiohttp
 
-from . import _calllog, _protocol
+from . import _calllog, _protocol, _telemetry
 from ._backend import MAX_RESPONSE_BYTES, Answer, Backend, Broken
 from ._failures import connection_error, failure_of
 from ._protocol import Envelope
@@ -110,7 +110,9 @@ class Transport:
         while True:
             await self._before_attempt(state)
             timeout = state.attempt_timeout(time.monotonic())
-            result = await self.backend.exchange(session, wire, timeout)
+            with _telemetry.attempt(wire) as attempt:
+                result = await self.backend.exchange(session, wire, timeout)
+                attempt.ended(result)
             self._after_attempt(state, result)
             judged = self._judge(request, state, timeout, result)
             answer = (result.status, result.headers) if isinstance(result, Answer) else None
@@ -123,6 +125,7 @@ class Transport:
                 _calllog.call_ended(request, state, started, error, answer)
                 raise error
             _calllog.retrying(request, error, state, delay)
+            _telemetry.waited("retry", delay)
             await asyncio.sleep(delay)
 
     async def _before_attempt(self, state: CallState) -> None:
@@ -131,7 +134,9 @@ class Transport:
         Before the attempt's budget is computed: waiting here counts against the deadline.
         """
         if self._limiter is not None:
+            began = time.monotonic()
             await self._wait_for_limiter(self._limiter, state)
+            _telemetry.waited("throttle", time.monotonic() - began)
 
     def _after_attempt(self, state: CallState, result: Result) -> None:
         """Each attempt's result, answer or failure, before it is judged (nothing yet)."""
