@@ -275,3 +275,42 @@ def test_the_loop_ends_at_interpreter_exit_without_close() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == "ended\n"
     assert done.stderr == ""
+
+
+def test_a_client_used_after_fork_says_so_instead_of_hanging() -> None:
+    program = textwrap.dedent(
+        """\
+        import os, sys
+        import skiplino_async as sk
+        client = sk.SyncSkiplino("sk_test_x", base_url="http://127.0.0.1:9/v1")
+        pid = os.fork()
+        if pid == 0:
+            try:
+                client.branches.list()
+            except sk.ClientUsageError as exc:
+                os._exit(0 if "another process" in str(exc) else 1)
+            os._exit(2)
+        _, status = os.waitpid(pid, 0)
+        client.close()
+        print(os.waitstatus_to_exitcode(status))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout == "0\n", done.stderr
+
+
+async def test_watch_is_a_plain_iterator(fake: FakeSkiplino, client: sk.Skiplino) -> None:
+    branch = (await client.branches.list())[0]
+    group = (await client.branches.tree(branch.id))[0]
+    ticket = await client.tickets.book_walk_in(
+        service_id=group.services[0].id, group_of_service_id=group.id
+    )
+    await client.tickets.cancel(ticket.id)
+
+    def run() -> list[str | None]:
+        with sync_client(fake) as sync:
+            return [t.status for t in sync.tickets.watch(ticket.id, interval=0.5)]
+
+    assert await asyncio.to_thread(run) == ["cancelled"]

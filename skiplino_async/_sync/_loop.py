@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, Final, TypeVar
 
+from .._backend import _forks
 from ..errors import ClientUsageError
 
 T = TypeVar("T")
@@ -41,6 +42,7 @@ class LoopThread:
         self._lock = threading.Lock()
         self._closed = False
         self._on_close: Callable[[], Coroutine[Any, Any, None]] | None = None
+        self._forks = _forks[0]
         self._thread = threading.Thread(target=_run, args=(self._loop,), name=name, daemon=True)
         self._thread.start()
         _live.add(self)
@@ -81,9 +83,15 @@ class LoopThread:
         call: _Call[T] = _Call()
         context = contextvars.copy_context()
         with self._lock:
-            if self._closed:
+            if self._closed or _forks[0] != self._forks:
                 coro.close()
-                raise ClientUsageError("this SyncSkiplino client is closed")
+                raise ClientUsageError(
+                    "this SyncSkiplino client is closed"
+                    if self._closed
+                    else "this SyncSkiplino client was created in another process (before a "
+                    "fork); its event loop thread is not in this one. Create a new client in "
+                    "each worker process"
+                )
             self._loop.call_soon_threadsafe(self._start, coro, context, call)
         return call
 
