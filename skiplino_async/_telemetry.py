@@ -94,7 +94,7 @@ class Call:
 
     def __init__(self, name: str, parent: Any = None) -> None:
         self.name = name
-        self.started = time.monotonic()
+        self.started = 0.0
         self.attempts = 0
         self.throttled = 0
         self.retry_wait = 0.0
@@ -104,6 +104,7 @@ class Call:
         self._otel_token: object = None
         otel = _otel()
         if otel is not None:
+            self.started = time.monotonic()
             context = otel.trace.set_span_in_context(parent) if parent is not None else None
             self.span = otel.tracer.start_span(
                 f"skiplino {name}", context=context, attributes={"skiplino.operation": name}
@@ -113,9 +114,9 @@ class Call:
 
     def close(self, exc: BaseException | None) -> None:
         _scope.reset(self._token)
-        otel = _otel()
-        if otel is None:
+        if not self.started:  # not traced when it began
             return
+        otel = _otel_made[0]
         elapsed = time.monotonic() - self.started
         labels: dict[str, str] = {"skiplino.operation": self.name}
         if isinstance(exc, Exception):
