@@ -314,3 +314,31 @@ async def test_watch_is_a_plain_iterator(fake: FakeSkiplino, client: sk.Skiplino
             return [t.status for t in sync.tickets.watch(ticket.id, interval=0.5)]
 
     assert await asyncio.to_thread(run) == ["cancelled"]
+
+
+def test_ctrl_c_while_waiting_stops_the_call_on_the_loop() -> None:
+    program = textwrap.dedent(
+        """\
+        import asyncio, os, signal, socket, threading, time
+        import skiplino_async as sk
+        silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+        url = "http://127.0.0.1:%d/v1" % silent.getsockname()[1]
+        with sk.SyncSkiplino("sk_test_x", base_url=url, timeout=30, max_retries=0) as client:
+            threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+            try:
+                client.branches.list()
+            except KeyboardInterrupt:
+                async def others():
+                    return len(asyncio.all_tasks()) - 1
+                for _ in range(200):
+                    pending = client._runner.run(others())
+                    if not pending:
+                        break
+                    time.sleep(0.01)
+                print("interrupted; calls left on the loop:", pending)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout == "interrupted; calls left on the loop: 0\n", done.stderr
