@@ -14,7 +14,17 @@ import functools
 import inspect
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from typing import Any, ClassVar, Concatenate, ParamSpec, Protocol, TypeVar, cast, overload
+from typing import (
+    Any,
+    ClassVar,
+    Concatenate,
+    ParamSpec,
+    Protocol,
+    Self,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from ..pagination import AsyncPaginator
 from ._loop import LoopThread
@@ -31,6 +41,9 @@ __all__ = ["SyncResource", "mirror", "public_methods"]
 class Method(Protocol[P, R_co]):
     """What a mirrored method looks like to a type checker: a method taking ``P``."""
 
+    @overload
+    def __get__(self, instance: None, owner: type, /) -> Self: ...
+    @overload
     def __get__(self, instance: object, owner: type | None = None, /) -> Callable[P, R_co]: ...
 
 
