@@ -342,3 +342,16 @@ def test_ctrl_c_while_waiting_stops_the_call_on_the_loop() -> None:
         [sys.executable, "-W", "error", "-c", program], capture_output=True, text=True, timeout=60
     )
     assert done.stdout == "interrupted; calls left on the loop: 0\n", done.stderr
+
+
+async def test_request_and_with_options_block_too(fake: FakeSkiplino) -> None:
+    def run() -> tuple[list[sk.Branch], Any, str | None]:
+        with sync_client(fake) as client:
+            typed = client.request("GET", "/branches", cast_to=list[sk.Branch])
+            raw = client.request("GET", "/branches")
+            arabic = client.with_options(locale="ar")
+            return typed, raw, arabic.locale
+
+    typed, raw, locale = await asyncio.to_thread(run)
+    assert [b.to_dict() for b in typed] == raw
+    assert locale == "ar"
