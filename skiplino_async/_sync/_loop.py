@@ -143,12 +143,14 @@ class LoopThread:
 
 def _settle(call: _Call[T], task: asyncio.Task[T]) -> None:
     """Copy the task's outcome to the caller's future (unless the caller gave up on it)."""
+    # Retrieved even when nobody waits any more: no "exception was never retrieved".
+    exc = None if task.cancelled() else task.exception()
     if call.done():
         return
     try:
         if task.cancelled():
             call.cancel()
-        elif (exc := task.exception()) is not None:
+        elif exc is not None:
             call.set_exception(exc)
         else:
             call.set_result(task.result())
