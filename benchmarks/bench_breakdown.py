@@ -14,7 +14,7 @@ models) and for the SDK, and the table gives what the SDK spends more at each st
 4. ``walk``: every page walked item by item with two page requests in flight
    (``prefetch=2`` against the floor keeping two in flight): adds the paginator.
 
-The SDK layers are reached through private methods (``Transport._exchange``,
+The SDK layers are reached through private parts (``Backend.exchange``,
 ``Resource._page``) on purpose: this script measures the layers themselves. Rounds are
 interleaved and the best of them is reported, because other load moves single figures.
 """

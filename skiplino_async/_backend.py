@@ -19,6 +19,8 @@ import aiohttp
 from . import _calllog
 from ._decode import BodyDecoder, BodyError, BodyTooLarge
 from ._failures import body_error
+from ._pool import FreshConnector
+from ._progress import CONNECTING, UNKNOWN, Progress, current
 from ._proxy import proxy_for
 from ._redact import Scrubber
 from ._wire import Wire
@@ -51,9 +53,16 @@ class Answer(NamedTuple):
 
 
 class Broken(NamedTuple):
-    """An exchange that ended without a complete answer: what was raised."""
+    """An exchange that ended without a complete answer: what was raised, and how far the
+    attempt had got (see :mod:`._progress`)."""
 
     exc: BaseException
+    progress: Progress
+
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is None or task.cancelling() > 0
 
 
 class Backend:
@@ -76,6 +85,8 @@ class Backend:
         self._session = session
         self._owns_session = session is None
         self._closed = False
+        #: Set by aclose(): a call waiting to retry stops waiting.
+        self.closing: Final = asyncio.Event()
         self._connector_limit = connector_limit
         self._trace_configs = trace_configs
         self._ssl = ssl
@@ -106,7 +117,7 @@ class Backend:
             # No cookie jar: a bearer-key API client has no use for cookies, and a server that
             # sets them would otherwise get an ever-growing Cookie header back.
             session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connector_limit, ssl=self._ssl_for()),
+                connector=FreshConnector(limit=self._connector_limit, ssl=self._ssl_for()),
                 trace_configs=self._trace_configs,
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
@@ -148,6 +159,7 @@ class Backend:
     async def aclose(self) -> None:
         """Close the session if we created it; a borrowed one is left to its owner."""
         self._closed = True
+        self.closing.set()
         session, self._session = self._session, None
         if session is not None and self._owns_session and not session.closed:
             await session.close()
@@ -156,15 +168,33 @@ class Backend:
         self, session: aiohttp.ClientSession, wire: Wire, timeout: aiohttp.ClientTimeout
     ) -> Answer | Broken | APIResponseValidationError:
         """One HTTP exchange. A failure is returned, not raised (see :mod:`._failures`)."""
-        _calllog.request_sent(wire)
+        _calllog.sending(wire)
+        progress = Progress(CONNECTING if self._owns_session else UNKNOWN)
+        token = current.set(progress)
         try:
-            return await self._roundtrip(session, wire, timeout)
+            return await self._roundtrip(session, wire, timeout, progress)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return Broken(exc)
+            return Broken(exc, progress)
+        except (asyncio.CancelledError, RuntimeError) as exc:
+            # Closing the session ends the calls in flight with aiohttp's "Session is closed"
+            # or a cancelled internal future: not a cancellation of this task, which would
+            # show in its cancelling() count and is never swallowed.
+            if not self._closed or _cancelling():
+                raise
+            return Broken(exc, progress)
+        finally:
+            current.reset(token)
 
     async def _roundtrip(
-        self, session: aiohttp.ClientSession, wire: Wire, timeout: aiohttp.ClientTimeout
+        self,
+        session: aiohttp.ClientSession,
+        wire: Wire,
+        timeout: aiohttp.ClientTimeout,
+        progress: Progress,
     ) -> Answer | APIResponseValidationError:
+        # Per request, so that a borrowed session's own middlewares are kept (aiohttp uses
+        # the request's list instead of the session's) and ours watches this attempt only.
+        middlewares = (*getattr(session, "_middlewares", ()), progress.middleware)
         async with session.request(
             wire.method,
             wire.url,
@@ -175,27 +205,39 @@ class Backend:
             auto_decompress=False,
             proxy=self._proxy,
             proxy_headers=self._proxy_headers,
+            middlewares=middlewares,
         ) as resp:
+            keep_alive = resp.headers.get("Keep-Alive")
+            if keep_alive is not None and isinstance(session.connector, FreshConnector):
+                session.connector.note_keep_alive(keep_alive)
             headers = self._scrub.headers(resp.headers)
-            encoding = resp.headers.get("Content-Encoding")
-            # The raw bytes of an encoded body, for the error should it not decode.
-            raw = bytearray()
-            try:
-                length = resp.content_length
-                if length is not None and length > self._max_bytes:
-                    raise BodyTooLarge(f"Content-Length {length} exceeds {self._max_bytes} bytes")
-                if length is not None and not encoding:
-                    # The common case, bounded by the check above: aiohttp's own read is cheapest.
-                    body = await resp.read()
-                else:
-                    decoder = BodyDecoder(encoding, self._max_bytes)
-                    async for chunk in resp.content.iter_any():
-                        if encoding and len(raw) + len(chunk) <= self._max_bytes:
-                            raw += chunk
-                        decoder.feed(chunk)
-                    body = decoder.finish()
-            except BodyError as exc:
-                return body_error(resp.status, exc, bytes(raw), headers, self._scrub)
-            body = self._scrub.bytes(body)
+            body = await self._read_body(resp, headers)
+            if isinstance(body, APIResponseValidationError):
+                return body
             _calllog.answered(wire, resp.status, body, headers)
             return Answer(resp.status, headers, body)
+
+    async def _read_body(
+        self, resp: aiohttp.ClientResponse, headers: Mapping[str, str]
+    ) -> bytes | APIResponseValidationError:
+        """The decoded body under the cap (key scrubbed), or why it cannot be had."""
+        encoding = resp.headers.get("Content-Encoding")
+        # The raw bytes of an encoded body, for the error should it not decode.
+        raw = bytearray()
+        try:
+            length = resp.content_length
+            if length is not None and length > self._max_bytes:
+                raise BodyTooLarge(f"Content-Length {length} exceeds {self._max_bytes} bytes")
+            if length is not None and not encoding:
+                # The common case, bounded by the check above: aiohttp's own read is cheapest.
+                body = await resp.read()
+            else:
+                decoder = BodyDecoder(encoding, self._max_bytes)
+                async for chunk in resp.content.iter_any():
+                    if encoding and len(raw) + len(chunk) <= self._max_bytes:
+                        raw += chunk
+                    decoder.feed(chunk)
+                body = decoder.finish()
+        except BodyError as exc:
+            return body_error(resp.status, exc, bytes(raw), headers, self._scrub)
+        return self._scrub.bytes(body)

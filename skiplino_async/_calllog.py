@@ -1,6 +1,6 @@
 """What a call leaves behind: log lines (see :mod:`._logging`) and ``capture_responses()``.
 
-The transport calls :func:`request_sent`/:func:`answered` around each exchange,
+The backend calls :func:`sending`/:func:`answered` around each exchange, the transport
 :func:`retrying` before each wait and :func:`call_ended` once per call.
 """
 
@@ -21,13 +21,13 @@ from ._telemetry import log_fields
 from ._wire import Wire
 from .errors import SkiplinoError
 
-__all__ = ["SLOW_CALL_SECONDS", "answered", "call_ended", "request_sent", "retrying"]
+__all__ = ["SLOW_CALL_SECONDS", "answered", "call_ended", "retrying", "sending"]
 
 #: A call slower than this is logged at INFO (successful calls otherwise only at DEBUG).
 SLOW_CALL_SECONDS: Final = 5.0
 
 
-def request_sent(wire: Wire) -> None:
+def sending(wire: Wire) -> None:
     """DEBUG: the request line, headers (credentials redacted) and body of one attempt."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug(

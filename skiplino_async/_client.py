@@ -16,12 +16,13 @@ import aiohttp
 import attrs
 
 from . import _protocol
+from ._checks import check_count, check_seconds, check_timeout
 from ._converter import structure
 from ._help import with_namespaces
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
 from ._redact import Secret, key_hint
-from ._request import Request, Settings, make_timeout
+from ._request import Request, Settings
 from ._response import ResponseCapture, capture_responses
 from ._retry import RetryPolicy, shared_deadline
 from ._telemetry import traced
@@ -38,6 +39,7 @@ __all__ = ["Skiplino"]
 
 T = TypeVar("T")
 _IDEMPOTENT_METHODS: Final = frozenset({"GET", "PUT", "DELETE"})
+_FRAMING_HEADERS: Final = frozenset({"content-length", "transfer-encoding", "host", "connection"})
 
 USER_AGENT: Final = (
     f"skiplino-async/{__version__} aiohttp/{aiohttp.__version__} python/{platform.python_version()}"
@@ -67,10 +69,14 @@ class Skiplino:
         session: an ``aiohttp.ClientSession`` you own. Note that aiohttp itself re-sends a
             GET/PUT/DELETE once when a pooled connection drops; the SDK turns that off on the
             sessions it creates (so ``attempts`` counts every request) but not on yours.
+            ``request_sent`` is known on yours too; the check of pooled connections before
+            use, the idle limit and the phase named in a failure before sending are those of
+            the SDK's own pool only.
         retry_policy: a :class:`RetryPolicy` for finer control of waits; an explicit
             ``max_retries`` overrides its own.
         trace_configs: aiohttp trace configs for the session the SDK creates.
-        connection_limit: size of the connection pool the SDK creates.
+        connection_limit: size of the connection pool the SDK creates (at least 1). Idle
+            connections in it are kept 4 s, or less when the server's ``Keep-Alive`` says so.
         rate_limit: at most this many requests per second, shared by all concurrent calls
             of this client (and of its ``with_options`` copies).
         proxy: an ``http(s)://[user:pass@]host:port`` proxy for every request. Without it,
@@ -123,7 +129,7 @@ class Skiplino:
         if max_retries is not None:
             policy = policy.with_max_retries(_check_retries(max_retries))
         settings = Settings(
-            timeout=make_timeout(timeout),
+            timeout=check_timeout(timeout),
             retry=policy,
             locale=_check_locale(locale),
             deadline=_check_deadline(deadline),
@@ -133,7 +139,7 @@ class Skiplino:
             api_key=key,
             user_agent=USER_AGENT,
             session=session,
-            connector_limit=connection_limit,
+            connector_limit=check_count(connection_limit, "connection_limit", low=1),
             trace_configs=trace_configs,
             rate_limiter=RateLimiter(rate_limit) if rate_limit is not None else None,
             proxy=proxy,
@@ -201,7 +207,7 @@ class Skiplino:
         changes: dict[str, Any] = {}
         for name, value in options.items():
             if name == "timeout":
-                changes["timeout"] = make_timeout(value)  # type: ignore[arg-type]
+                changes["timeout"] = check_timeout(value)
             elif name == "max_retries":
                 changes["retry"] = settings.retry.with_max_retries(_check_retries(value))
             elif name == "locale":
@@ -353,10 +359,16 @@ def _check_locale(value: str | None) -> str | None:
 def _check_extra_headers(value: object) -> Mapping[str, str]:
     headers = _check_mapping(value, "extra_headers")
     for name, item in headers.items():
-        if isinstance(name, str) and name.lower() in ("authorization", "proxy-authorization"):
+        lowered = name.lower() if isinstance(name, str) else ""
+        if lowered in ("authorization", "proxy-authorization"):
             raise ValueError(
                 f"extra_headers cannot set {name}: the client's api_key is the credential "
                 "(create a Skiplino client with the other key instead)"
+            )
+        if lowered in _FRAMING_HEADERS:
+            # aiohttp would send them as given: a body cut to a Content-Length, say.
+            raise ValueError(
+                f"extra_headers cannot set {name}: the HTTP client frames each request itself"
             )
         _protocol.check_header(name, item)
     return headers
@@ -369,17 +381,11 @@ def _check_mapping(value: object, name: str) -> Mapping[str, Any]:
 
 
 def _check_retries(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"max_retries must be an int >= 0, got {value!r}")
-    return value
+    return check_count(value, "max_retries", low=0)
 
 
 def _check_deadline(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"deadline must be a positive number of seconds, got {value!r}")
-    return float(value)
+    return None if value is None else check_seconds(value, "deadline")
 
 
 def _drop_none(**kwargs: Any) -> CallOptions:

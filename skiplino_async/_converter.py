@@ -88,12 +88,18 @@ def _str(value: Any, _: Any = None) -> str:
     raise ShapeError(f"expected a string, got {type(value).__name__}")
 
 
+#: The documented integers are counts: a signed 64-bit range holds them, and what is outside
+#: it could not be written by ``to_json()`` (orjson) or to an int64 Parquet column.
+INT_MIN: Final = -(2**63)
+INT_MAX: Final = 2**63 - 1
+
+
 def _int(value: Any, _: Any = None) -> int:
     if type(value) is int:
-        return value
-    # 18.0 from a JSON encoder that writes floats is still a whole number.
-    if type(value) is float and value.is_integer():
-        return int(value)
+        if INT_MIN <= value <= INT_MAX:
+            return value
+        raise ShapeError("expected an integer within 64 bits, got a larger one")
+    # A float (orjson's reading of a number beyond 64 bits, too) is not a documented integer.
     raise ShapeError(f"expected an integer, got {type(value).__name__}")
 
 
@@ -248,7 +254,8 @@ class _HookSource:
             self.emit(indent, f"if type({var}) is not {name}{none_ok}: {bad}")
             return
         if tp is int:
-            self.emit(indent, f"if type({var}) is not int{none_ok}: {var} = _int({var})")
+            in_range = f"type({var}) is int and {INT_MIN} <= {var} <= {INT_MAX}"
+            self.emit(indent, f"if not ({in_range}){none_ok}: {var} = _int({var})")
             return
         if optional:
             self.emit(indent, f"if {var} is not None:")

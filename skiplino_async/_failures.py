@@ -8,45 +8,115 @@ headers) is ever chained to an SDK error.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 import aiohttp
 
 from ._decode import BodyError, BodyTooLarge
+from ._progress import CONNECTING, UNKNOWN, Progress
 from ._redact import Scrubber
 from ._retry import CallState, Failure
-from .errors import APIConnectionError, APIResponseValidationError, APIStatusError, APITimeoutError
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    ClientUsageError,
+    SkiplinoError,
+)
 
-__all__ = ["body_error", "connection_error", "describe", "failure_of"]
+#: OpenSSL's verify codes (X509_V_ERR_*) of the certificate failures told apart in messages.
+_NOT_YET_VALID: Final = 9
+_EXPIRED: Final = 10
+_OTHER_HOST: Final = frozenset({62, 64})  # hostname, IP address mismatch
+
+__all__ = ["body_error", "closed_error", "closed_in_flight", "connection_error", "describe"]
 
 
 def connection_error(
-    exc: BaseException, *, timeout: aiohttp.ClientTimeout, state: CallState, scrub: Scrubber
-) -> APIConnectionError:
-    """The error for an exchange that ended without a complete answer."""
-    message, sent, timed_out = _classify(exc, timeout)
+    exc: BaseException,
+    progress: Progress,
+    *,
+    timeout: aiohttp.ClientTimeout,
+    state: CallState,
+    scrub: Scrubber,
+) -> tuple[APIConnectionError, Failure]:
+    """The error for an exchange that ended without a complete answer, and what it means for
+    retrying. ``request_sent`` is what ``progress`` saw, whatever the exception."""
+    timed_out = isinstance(exc, TimeoutError)
+    if progress.sent:
+        message, failure = _after_sending(exc, timeout)
+        if failure is Failure.DISCONNECTED and progress.reused and not progress.answered:
+            failure = Failure.STALE
+    elif isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        message, failure = _certificate(exc), Failure.CERTIFICATE
+    else:
+        message, failure = _before_sending(exc, progress.phase, timeout), Failure.NOT_SENT
     message = scrub.text(message)
     if timed_out and state.cut_by_deadline:
         message = f"deadline of {state.deadline:g}s exceeded ({message})"
     cls = APITimeoutError if timed_out else APIConnectionError
-    return cls(message, request_sent=sent, attempts=state.attempts)
+    return cls(message, request_sent=progress.sent, attempts=state.attempts), failure
 
 
-def _classify(exc: BaseException, timeout: aiohttp.ClientTimeout) -> tuple[str, bool, bool]:
-    """``(message, request_sent, timed_out)`` for one exception of an exchange."""
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return f"timed out connecting: {exc}", False, True
-    if isinstance(exc, TimeoutError):
-        return f"timed out waiting for the response ({_limits(timeout)})", True, True
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return (
-            f"could not connect: the server's TLS certificate is not trusted ({exc}). For a "
-            "company CA pass ssl=ssl.create_default_context(cafile=...) or set SSL_CERT_FILE",
-            False,
-            False,
+def closed_error(progress: Progress, attempts: int) -> SkiplinoError:
+    """The error of a call in flight when its client was closed: true to whether it was sent."""
+    if progress.sent:
+        return APIConnectionError(
+            "the client was closed while this call was in flight, after its request was sent",
+            request_sent=True,
+            attempts=attempts,
         )
+    return closed_in_flight()
+
+
+def closed_in_flight() -> ClientUsageError:
+    """The error of a call whose client was closed before its request (or retry) went out."""
+    return ClientUsageError(
+        "this Skiplino client was closed while this call was in flight; its request was not sent"
+    )
+
+
+def _before_sending(exc: BaseException, phase: str, timeout: aiohttp.ClientTimeout) -> str:
+    """What failed before the request's bytes were written; nothing was sent."""
+    if isinstance(exc, TimeoutError):
+        if isinstance(exc, aiohttp.ConnectionTimeoutError) and phase == UNKNOWN:
+            phase = CONNECTING
+        where = phase if phase == UNKNOWN else f"{phase} ({_limits(timeout)})"
+        return f"timed out {where}; nothing was sent"
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        return f"the proxy refused the tunnel: {exc.status} {exc.message}; nothing was sent"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"could not connect: {exc}", False, False
-    return f"connection failed mid-request: {type(exc).__name__}: {_short(exc)}", True, False
+        return f"could not connect: {exc}"
+    return f"could not send the request: {type(exc).__name__}: {_short(exc)}; nothing was sent"
+
+
+def _certificate(exc: aiohttp.ClientConnectorCertificateError) -> str:
+    """Which way the server's certificate was refused, and whether ``ssl=`` can help."""
+    refused = exc.certificate_error
+    code = getattr(refused, "verify_code", None)
+    detail = getattr(refused, "verify_message", None) or str(refused)
+    start = "could not connect: the server's TLS certificate"
+    if code in _OTHER_HOST:
+        return (
+            f"{start} is for another host than {exc.host} ({detail}). ssl= does not help "
+            "with that: check base_url"
+        )
+    if code == _EXPIRED:
+        return f"{start} has expired ({detail}); the server's operator must renew it"
+    if code == _NOT_YET_VALID:
+        return f"{start} is not valid yet ({detail}); check this machine's clock"
+    return (
+        f"{start} is not signed by a certificate authority this client trusts ({detail}). "
+        "For a company CA pass ssl=ssl.create_default_context(cafile=...) or set SSL_CERT_FILE"
+    )
+
+
+def _after_sending(exc: BaseException, timeout: aiohttp.ClientTimeout) -> tuple[str, Failure]:
+    if isinstance(exc, TimeoutError):
+        return f"timed out waiting for the response ({_limits(timeout)})", Failure.TIMEOUT
+    message = f"connection failed mid-request: {type(exc).__name__}: {_short(exc)}"
+    return message, Failure.DISCONNECTED
 
 
 def body_error(
@@ -65,13 +135,6 @@ def body_error(
         body=b"" if too_large else scrub.bytes(raw),
         headers=headers,
     )
-
-
-def failure_of(error: APIConnectionError) -> Failure:
-    """What a connection error means for retrying."""
-    if not error.request_sent:
-        return Failure.NOT_SENT
-    return Failure.TIMEOUT if isinstance(error, APITimeoutError) else Failure.DISCONNECTED
 
 
 def describe(error: BaseException | None) -> str:

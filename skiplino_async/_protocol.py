@@ -462,6 +462,9 @@ def interpret(
     A 2xx body that is not an envelope raises :class:`APIResponseValidationError` (not
     retried: sending again would fetch the same body).
     """
+    if status == 204:
+        # No Content: a delete's success without an envelope (the body is empty by definition).
+        return Envelope(status, None, None, None, headers, attempts=attempts)
     if 200 <= status < 300:
         envelope = decode_success(status, headers, body)
         envelope.attempts = attempts

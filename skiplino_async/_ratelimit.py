@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from ._checks import check_count, check_seconds
+
 __all__ = ["RateLimiter"]
 
 
@@ -16,14 +18,8 @@ class RateLimiter:
     """
 
     def __init__(self, rate: float, burst: int = 1) -> None:
-        if rate <= 0:
-            raise ValueError(
-                f"rate_limit must be a positive number of requests per second, got {rate!r}"
-            )
-        if burst < 1:
-            raise ValueError("burst must be at least 1")
-        self.rate = float(rate)
-        self.burst = burst
+        self.rate = check_seconds(rate, "rate_limit", unit="requests per second")
+        self.burst = check_count(burst, "burst", low=1)
         self._tokens = float(burst)
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()

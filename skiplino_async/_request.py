@@ -15,7 +15,7 @@ import attrs
 
 from ._retry import RetryPolicy
 
-__all__ = ["Request", "Settings", "make_timeout"]
+__all__ = ["Request", "Settings"]
 
 
 @attrs.frozen
@@ -44,13 +44,3 @@ class Settings:
     extra_headers: Mapping[str, str] | None = None
     extra_query: Mapping[str, str | int] | None = None
     extra_body: Mapping[str, Any] | None = None
-
-
-def make_timeout(value: float | aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
-    """Seconds per attempt as a ClientTimeout; connecting gets at most 10 s of it."""
-    if isinstance(value, aiohttp.ClientTimeout):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {value!r}")
-    seconds = float(value)
-    return aiohttp.ClientTimeout(total=seconds, sock_connect=min(seconds, 10.0))

@@ -18,6 +18,7 @@ import aiohttp
 import attrs
 import backoff
 
+from ._checks import check_count, check_seconds
 from .errors import APITimeoutError
 
 __all__ = [
@@ -45,6 +46,12 @@ class Failure(enum.Enum):
     DISCONNECTED = "disconnected"
     #: The server answered with an error status.
     STATUS = "status"
+    #: A pooled connection died before any answer: the server had closed it, most likely
+    #: before the request arrived. Not a sign of load, so not worth a backoff wait.
+    STALE = "stale"
+    #: The server's TLS certificate was refused (unknown CA, another host, expired): the same
+    #: certificate comes back on every attempt, so no rule retries it.
+    CERTIFICATE = "certificate"
 
 
 @attrs.frozen
@@ -61,6 +68,8 @@ class Verdict(enum.Enum):
 
     #: Try again after the policy's backoff wait (or the server's ``Retry-After``).
     RETRY = "retry"
+    #: Try again without waiting (unless the server named a wait).
+    RETRY_NOW = "retry_now"
     #: Never try again, whatever later rules say.
     STOP = "stop"
 
@@ -95,6 +104,16 @@ class RetryIdempotentOnNetworkFailure:
 
 
 @attrs.frozen
+class RetryStaleAtOnce:
+    """A pooled connection that died unanswered: idempotent requests go again at once."""
+
+    def __call__(self, outcome: Outcome, *, idempotent: bool) -> Verdict | None:
+        if outcome.failure is not Failure.STALE:
+            return None
+        return Verdict.RETRY_NOW if idempotent else Verdict.STOP
+
+
+@attrs.frozen
 class RetryStatus:
     """Retry these statuses: for any request, or only idempotent ones, or only with a
     ``Retry-After`` (a server refusing work it has not started says when to come back)."""
@@ -117,6 +136,7 @@ class RetryStatus:
 RULES: Final[tuple[RetryRule, ...]] = (
     RetryNotSent(),
     RetryIdempotentOnNetworkFailure(),
+    RetryStaleAtOnce(),
     RetryStatus(frozenset({429})),
     RetryStatus(frozenset({503}), needs_retry_after=True),
     RetryStatus(RETRYABLE_STATUSES, idempotent_only=True),
@@ -132,6 +152,14 @@ def verdict(outcome: Outcome, *, idempotent: bool) -> Verdict:
     return Verdict.STOP
 
 
+def _count(attribute: attrs.Attribute[int], value: object) -> None:
+    check_count(value, attribute.name, low=0)
+
+
+def _seconds(attribute: attrs.Attribute[float], value: object) -> None:
+    check_seconds(value, attribute.name, zero=True)
+
+
 @attrs.frozen
 class RetryPolicy:
     """Retry rules. ``max_retries`` counts retries after the first attempt (0 disables).
@@ -143,10 +171,10 @@ class RetryPolicy:
     ``retry_after``. The per-call ``deadline`` is a client option, not part of the policy.
     """
 
-    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
-    initial_delay: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
-    max_delay: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
-    max_retry_after: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
+    max_retries: int = attrs.field(default=2, validator=lambda _, a, v: _count(a, v))
+    initial_delay: float = attrs.field(default=0.5, validator=lambda _, a, v: _seconds(a, v))
+    max_delay: float = attrs.field(default=8.0, validator=lambda _, a, v: _seconds(a, v))
+    max_retry_after: float = attrs.field(default=60.0, validator=lambda _, a, v: _seconds(a, v))
     jitter: Callable[[float], float] | None = backoff.full_jitter
 
     def waits(self) -> Iterator[float]:
@@ -184,12 +212,19 @@ class RetryPolicy:
         a 503 carrying ``Retry-After``. A ``Retry-After`` above ``max_retry_after`` ends the
         retries whatever the request.
         """
-        if retries_done >= self.max_retries:
-            return False
-        if retry_after is not None and retry_after > self.max_retry_after:
-            return False
         outcome = Outcome(failure, status, retry_after)
-        return verdict(outcome, idempotent=idempotent) is Verdict.RETRY
+        return self.decide(outcome, retries_done=retries_done, idempotent=idempotent) in (
+            Verdict.RETRY,
+            Verdict.RETRY_NOW,
+        )
+
+    def decide(self, outcome: Outcome, *, retries_done: int, idempotent: bool) -> Verdict:
+        """The verdict of :data:`RULES` on a failed attempt, within this policy's budgets."""
+        if retries_done >= self.max_retries:
+            return Verdict.STOP
+        if outcome.retry_after is not None and outcome.retry_after > self.max_retry_after:
+            return Verdict.STOP
+        return verdict(outcome, idempotent=idempotent)
 
     def with_max_retries(self, max_retries: int) -> RetryPolicy:
         """A copy with another ``max_retries`` (the per-client and per-call override)."""
@@ -286,17 +321,15 @@ class CallState:
         or after the deadline (sleeping only to fail is worse than failing now).
         """
         policy = self.policy
-        if not policy.should_retry(
-            retries_done=self.attempts - 1,
-            idempotent=self.idempotent,
-            failure=outcome.failure,
-            status=outcome.status,
-            retry_after=outcome.retry_after,
-        ):
+        said = policy.decide(outcome, retries_done=self.attempts - 1, idempotent=self.idempotent)
+        if said is Verdict.STOP:
             return None
-        if self._waits is None:
-            self._waits = policy.waits()
-        delay = policy.delay(self._waits, outcome.retry_after)
+        if said is Verdict.RETRY_NOW:
+            delay = outcome.retry_after or 0.0
+        else:
+            if self._waits is None:
+                self._waits = policy.waits()
+            delay = policy.delay(self._waits, outcome.retry_after)
         remaining = self.remaining(now)
         if remaining is not None and delay >= remaining:
             return None

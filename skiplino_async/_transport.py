@@ -12,6 +12,7 @@ rate limit) and :meth:`Transport._after_attempt` (where its result is seen, answ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl as _ssl
 import time
 from typing import Final
@@ -20,7 +21,7 @@ import aiohttp
 
 from . import _calllog, _protocol, _telemetry
 from ._backend import MAX_RESPONSE_BYTES, Answer, Backend, Broken
-from ._failures import connection_error, failure_of
+from ._failures import closed_error, closed_in_flight, connection_error
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
 from ._redact import Scrubber, Secret
@@ -120,16 +121,30 @@ class Transport:
                 _calllog.call_ended(request, state, started, None, answer)
                 return judged
             error, outcome = judged
-            delay = None if outcome is None else state.after(outcome, time.monotonic())
+            delay = self._retry_delay(state, outcome)
             if delay is None:
                 _calllog.call_ended(request, state, started, error, answer)
                 raise error
             _calllog.retrying(request, error, state, delay)
             _telemetry.waited("retry", delay)
-            await asyncio.sleep(delay)
+            await self._pause(delay)
+
+    def _retry_delay(self, state: CallState, outcome: Outcome | None) -> float | None:
+        """Seconds until the next attempt, or ``None``: none (never on a closed client)."""
+        if outcome is None or self.backend.closed:
+            return None
+        return state.after(outcome, time.monotonic())
+
+    async def _pause(self, delay: float) -> None:
+        """The wait before a retry, cut short when the client is closed meanwhile (the next
+        attempt then refuses to start)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await self.backend.closing.wait()
 
     async def _before_attempt(self, state: CallState) -> None:
-        """Hold the attempt back until it may go out (the client's rate limit).
+        """Hold the attempt back until it may go out (the client's rate limit); refuse it on
+        a client closed meanwhile.
 
         Before the attempt's budget is computed: waiting here counts against the deadline.
         """
@@ -137,6 +152,8 @@ class Transport:
             began = time.monotonic()
             await self._wait_for_limiter(self._limiter, state)
             _telemetry.waited("throttle", time.monotonic() - began)
+        if self.backend.closed:
+            raise closed_in_flight()
 
     def _after_attempt(self, state: CallState, result: Result) -> None:
         """Each attempt's result, answer or failure, before it is judged (nothing yet)."""
@@ -150,8 +167,13 @@ class Transport:
             # A body over the cap or undecodable: sending again would fetch it again.
             return result, None
         if isinstance(result, Broken):
-            error = connection_error(result.exc, timeout=timeout, state=state, scrub=self._scrub)
-            return error, Outcome(failure_of(error))
+            if self.backend.closed and self.backend.owns_session:
+                # The close broke it (a borrowed session stays open and fails on its own).
+                return closed_error(result.progress, state.attempts), None
+            error, failure = connection_error(
+                result.exc, result.progress, timeout=timeout, state=state, scrub=self._scrub
+            )
+            return error, Outcome(failure)
         hint = None
         if result.status >= 400:
             hint = _protocol.status_hint(

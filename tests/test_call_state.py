@@ -53,6 +53,8 @@ def test_attempt_timeout_is_cut_to_what_is_left_of_the_deadline() -> None:
         (Outcome(Failure.STATUS, 503), False, None),
         (Outcome(Failure.STATUS, 429, 61.0), True, None),  # over max_retry_after
         (Outcome(Failure.STATUS, 422), True, None),
+        (Outcome(Failure.STALE), True, 0.0),  # a dead pooled connection: again at once
+        (Outcome(Failure.STALE), False, None),  # a booking it carried may have arrived
     ],
 )
 def test_after_table(outcome: Outcome, idempotent: bool, delay: float | None) -> None:
@@ -113,7 +115,7 @@ def test_invariants_for_any_sequence_of_failures(
         # A POST whose first attempt may have been processed is never sent again.
         assert idempotent or not sent_ambiguous
         sent_ambiguous = sent_ambiguous or (
-            outcome.failure in (Failure.TIMEOUT, Failure.DISCONNECTED)
+            outcome.failure in (Failure.TIMEOUT, Failure.DISCONNECTED, Failure.STALE)
             or (outcome.failure is Failure.STATUS and outcome.status in (500, 502, 504))
         )
         now += step

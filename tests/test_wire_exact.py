@@ -261,3 +261,24 @@ async def test_per_call_headers_do_not_stay_for_the_next_call(
     assert first.headers["X-Locale"] == "ar"
     assert "X-Trace" not in second.headers
     assert "X-Locale" not in second.headers
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("Content-Length", "1"),
+        ("transfer-encoding", "chunked"),
+        ("HOST", "evil.example"),
+        ("Connection", "close"),
+    ],
+)
+async def test_extra_headers_cannot_set_framing_headers(
+    client: Skiplino, fake: FakeSkiplino, name: str, value: str
+) -> None:
+    # aiohttp would send the body cut (or framed twice) to its stated length.
+    before = len(fake.requests)
+    with pytest.raises(ValueError, match=f"cannot set {name}"):
+        await client.customers.create(
+            name="Layla", external_id="frame-1", extra_headers={name: value}
+        )
+    assert len(fake.requests) == before

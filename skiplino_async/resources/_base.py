@@ -91,6 +91,7 @@ class Resource:
         rest: dict[str, Any] = dict(options)
         paging = {name: rest.pop(name) for name in _PAGING if name in rest}
         call = cast(CallOptions, rest)
+        self._client._resolve(call)  # a bad timeout or deadline fails here, not at page 1
         given = dict(params or {})
         resume_from = paging.get("resume_from")
         if resume_from is not None:

@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime
 from typing import Any, Final, Unpack
 
+from .._checks import check_seconds
 from .._protocol import (
     at_most_one,
     encode_location,
@@ -186,8 +187,7 @@ class Tickets(Resource):
         ...     print(ticket.status, ticket.queue_size, ticket.waiting_time)
         """
         path_segment(ticket_id, "ticket_id")  # a bad id fails here, not after the first wait
-        if isinstance(interval, bool) or not isinstance(interval, int | float):
-            raise TypeError("interval must be a number of seconds")
+        check_seconds(interval, "interval", zero=True)
         if isinstance(max_errors, bool) or not isinstance(max_errors, int) or max_errors < 0:
             raise ValueError(f"max_errors must be an int >= 0, got {max_errors!r}")
         pause = max(float(interval), MIN_WATCH_INTERVAL)
