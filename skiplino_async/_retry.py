@@ -38,7 +38,8 @@ RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 class Failure(enum.Enum):
     """What went wrong with one attempt, as far as retrying is concerned."""
 
-    #: Could not connect (refused, DNS, connect timeout): the request never left.
+    #: The request's bytes never went to a connection (waiting for one, DNS, connect, TLS
+    #: handshake, proxy tunnel): the server cannot have acted.
     NOT_SENT = "not_sent"
     #: Timed out after the request was sent: the server may have acted on it.
     TIMEOUT = "timeout"
@@ -87,7 +88,7 @@ class RetryRule(Protocol):
 
 @attrs.frozen
 class RetryNotSent:
-    """A request that never left (refused, DNS, connect timeout) is safe to send, POSTs too."""
+    """A request that never left (:attr:`Failure.NOT_SENT`) is safe to send, POSTs too."""
 
     def __call__(self, outcome: Outcome, *, idempotent: bool) -> Verdict | None:
         return Verdict.RETRY if outcome.failure is Failure.NOT_SENT else None
