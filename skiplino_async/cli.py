@@ -1,4 +1,4 @@
-"""The ``skiplino`` command: ``demo``, ``serve`` and ``export``."""
+"""The ``skiplino`` command: ``demo``, ``serve``, ``export`` and ``load``."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .export._cli import add_export_parser
 
     add_export_parser(sub)
+
+    from .dlt._cli import add_load_parser
+
+    add_load_parser(sub)
     return parser
 
 
@@ -131,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo(customers=args.customers))
         if args.command == "serve":
             return _run_serve(args)
+        if args.command == "load":
+            from .dlt._cli import run_load
+
+            return run_load(args)
         from .export._cli import run_export
 
         return run_export(args)

@@ -130,3 +130,21 @@ def test_without_pyarrow_parquet_says_how_to_install_it(
     assert main(["export", "customers", "-o", str(tmp_path / "c.parquet")]) == 2
     assert "pip install 'skiplino-async[parquet]'" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_part_is_written_row_group_by_row_group_as_rows_arrive(tmp_path: Path) -> None:
+    from skiplino_async.export.formats.parquet import ROW_GROUP_ROWS
+
+    directory = tmp_path / "out.parquet"
+    directory.mkdir()
+    writer = get("parquet").open(directory, "customers", None, WriterOptions(unit_rows=10**6))
+    page = [{"_id": f"c{i}", "name": f"N {i}"} for i in range(100)]
+    for _ in range(ROW_GROUP_ROWS * 3 // 100):
+        assert writer.write(page) is False  # no part complete yet: one unit is 10**6 rows
+    # The rows already went to the open part's file, row group by row group.
+    (pending,) = directory.glob(".part-00000.parquet.tmp")
+    assert pending.stat().st_size > 1_000  # "PAR1" alone is 4 bytes
+    writer.finish()
+    meta = pq.read_metadata(directory / "part-00000.parquet")
+    assert meta.num_rows == ROW_GROUP_ROWS * 3
+    assert meta.num_row_groups == 3

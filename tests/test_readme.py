@@ -159,12 +159,14 @@ async def test_program_blocks_run_as_programs(
     script.write_text(block.code, encoding="utf-8")
     env = dict(os.environ, SKIPLINO_API_KEY=fake.secret_key, SKIPLINO_BASE_URL=fake.url)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env["DLT_DATA_DIR"] = str(tmp_path / "dlt")  # a dlt pipeline's state, as its files: here
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-W",
         "error",
         str(script),
         env=env,
+        cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

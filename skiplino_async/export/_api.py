@@ -33,6 +33,7 @@ async def customers(
     strict: bool = False,
     checkpoint_interval: float = 1.0,
     part_rows: int = 50_000,
+    flatten: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> ExportResult:
     """Export every customer (newest first) to ``path``, durably and resumably.
@@ -40,7 +41,8 @@ async def customers(
     The rows go to ``<path>.partial`` with a checkpoint beside it
     (``<path>.partial.checkpoint.json``) saved before the first row and after every
     ``checkpoint_interval`` seconds (Parquet: after every part file); only a complete export
-    replaces ``path``, atomically, and leaves its checkpoint as ``<path>.checkpoint.json``.
+    replaces ``path``, atomically, and leaves beside it ``<path>.checkpoint.json``, a marker of
+    about 1 KB (its row count and newest ids, for ``since=``) in place of the checkpoint.
     A failed or killed run leaves an existing ``path`` untouched.
 
     Args:
@@ -48,8 +50,8 @@ async def customers(
         path: the target file (a directory for ``parquet``).
         format: a registered format name (``jsonl``, ``csv``, ``parquet``); default from the
             extension of ``path``, else ``jsonl``.
-        resume: continue the export recorded in the partial checkpoint, if there is one (else
-            start afresh); a complete export is not repeated.
+        resume: continue the unfinished export recorded in the partial checkpoint, if there
+            is one; otherwise export afresh (a complete earlier export is replaced by today's).
         since: a previous complete export of the same list: write only the customers inserted
             after its newest ones, reading only the pages that hold them. Updates to older
             customers are not seen; only a full export sees them.
@@ -59,6 +61,8 @@ async def customers(
         strict: raise :class:`~skiplino_async.DriftError` if the list changes meanwhile.
         checkpoint_interval: seconds between checkpoints (0: after every page).
         part_rows: rows per Parquet part file (rounded up to whole pages).
+        flatten: CSV only, to a file: one column per ``metadata`` key and per new field
+            instead of the fixed columns (``metadata`` and ``_extra`` as JSON cells).
         on_progress: called (sync or async) with an :class:`ExportProgress` after each page.
 
     Returns an :class:`ExportResult`. Raises the SDK's API errors, and
@@ -78,6 +82,7 @@ async def customers(
         strict=strict,
         checkpoint_interval=checkpoint_interval,
         part_rows=part_rows,
+        flatten=flatten,
         on_progress=on_progress,
     )
 
@@ -97,6 +102,7 @@ async def customer_tickets(
     strict: bool = False,
     checkpoint_interval: float = 1.0,
     part_rows: int = 50_000,
+    flatten: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> ExportResult:
     """Export one customer's tickets (newest first), given by ``id`` or ``external_id``.
@@ -118,6 +124,7 @@ async def customer_tickets(
         strict=strict,
         checkpoint_interval=checkpoint_interval,
         part_rows=part_rows,
+        flatten=flatten,
         on_progress=on_progress,
     )
 

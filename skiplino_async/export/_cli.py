@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import contextlib
 import math
+import os
 import signal
 import sys
 from typing import Any, Final
@@ -35,11 +36,12 @@ EXIT_USAGE: Final = 2
 EXIT_AUTH: Final = 3
 EXIT_UNREACHABLE: Final = 4
 EXIT_INTERRUPTED: Final = 130
+EXIT_PIPE_CLOSED: Final = 141  # 128 + SIGPIPE, as a shell reports a tool its reader left
 
 EXIT_CODES: Final = (
     "exit codes: 0 done; 1 API, file or checkpoint error; 2 bad flags or arguments; "
     "3 authentication failure; 4 server unreachable; 130 interrupted (Ctrl-C or SIGTERM: "
-    "run the same command with --resume)"
+    "run the same command with --resume); 141 the reader of stdout stopped reading"
 )
 
 #: Library wording in SDK messages, and what the command line calls the same thing.
@@ -79,10 +81,14 @@ def _texts(kind: Kind) -> dict[str, Any]:
             f"Write {kind} (newest first) to a file, durably: rows go to <output>.partial with "
             "a checkpoint beside it, and <output> is replaced only when the export is "
             "complete, so a failed or killed run leaves the previous file as it was. After "
-            "Ctrl-C, a crash or a kill, run the same command with --resume. JSONL keeps the "
-            "API's field names; CSV flattens objects one level (metadata.<key>, branch.id); "
-            "Parquet writes a dataset directory. Key and URL come from SKIPLINO_API_KEY / "
-            "SKIPLINO_BASE_URL unless given as flags."
+            "Ctrl-C, a crash or a kill, run the same command with --resume; --resume with "
+            "nothing unfinished starts a fresh export. A complete export leaves "
+            "<output>.checkpoint.json, a marker of about 1 KB that --since reads. JSONL "
+            "keeps the API's field names; CSV has fixed columns (objects one level deep as "
+            "branch.id, metadata and new fields as JSON cells; --flatten for "
+            "metadata.<key> columns); Parquet writes a dataset directory. Key and URL come "
+            "from SKIPLINO_API_KEY / SKIPLINO_BASE_URL unless given as flags. To load into "
+            "a database or object storage (s3://...), use skiplino load."
         ),
         "epilog": EXIT_CODES,
     }
@@ -102,8 +108,9 @@ def _common_flags(parser: argparse.ArgumentParser, kind: Kind) -> None:
     parser.add_argument(
         "--resume",
         action="store_true",
-        help="continue the export recorded in <output>.partial.checkpoint.json (starts "
-        "afresh if there is none; an export already complete is left as it is)",
+        help="continue the unfinished export recorded in <output>.partial.checkpoint.json; "
+        "without one, start a fresh export (so the same command every night gives that "
+        "night's data; a complete <output> is replaced only when the new one is complete)",
     )
     parser.add_argument(
         "--since",
@@ -140,6 +147,12 @@ def _common_flags(parser: argparse.ArgumentParser, kind: Kind) -> None:
         default=50_000,
         metavar="N",
         help="rows per Parquet part file, one checkpoint each (default 50000)",
+    )
+    parser.add_argument(
+        "--flatten",
+        action="store_true",
+        help="csv to a file: one column per metadata key and new field (default: fixed "
+        "columns, metadata and _extra as JSON cells; stdout takes only the fixed columns)",
     )
     parser.add_argument("--api-key", help="API key (default: $SKIPLINO_API_KEY)")
     parser.add_argument("--base-url", help="API base URL (default: $SKIPLINO_BASE_URL)")
@@ -193,6 +206,7 @@ def job_from_args(args: argparse.Namespace) -> ExportJob:
         strict=args.strict,
         checkpoint_interval=args.checkpoint_interval,
         part_rows=args.part_rows,
+        flatten=args.flatten,
     )
 
 
@@ -239,6 +253,10 @@ def run_export(args: argparse.Namespace) -> int:
         return _failed(display, EXIT_USAGE, str(exc))
     except ExportError as exc:
         return _failed(display, EXIT_API_ERROR, str(exc))
+    except BrokenPipeError:
+        if job.path != "-":
+            raise
+        return _reader_gone(display)
     except OSError as exc:
         return _failed(display, EXIT_API_ERROR, f"file error: {exc}{_resume_hint(display)}")
     _report(display, result)
@@ -331,6 +349,16 @@ def _stopped(display: Display, job: ExportJob, how: str) -> int:
     hint = "; run the same command with --resume to finish" if job.path != "-" else ""
     print(f"skiplino export: {how}{hint}", file=sys.stderr)
     return EXIT_INTERRUPTED
+
+
+def _reader_gone(display: Display) -> int:
+    """Standard output's reader stopped (``| head``): end quietly, as other Unix tools do."""
+    display.close(final=None)
+    # Nothing more may reach the closed pipe, not even the interpreter's flush at exit.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_PIPE_CLOSED
 
 
 def _resume_hint(display: Display) -> str:

@@ -64,6 +64,19 @@ class Document:
         record = {"kind": KIND, "version": VERSION, **fields, "saved_at": time.time()}
         atomic_write(path, orjson.dumps(record, option=orjson.OPT_INDENT_2))
 
+    def finished(self) -> Document:
+        """The marker of this complete export: no writer or walk position, and as its newest
+        ids those the next delta stops at (about 1 KB)."""
+        return attrs.evolve(
+            self,
+            writer=None,
+            paginator=None,
+            stats=None,
+            publish=None,
+            since=None,
+            newest_ids=self.next_anchor(),
+        )
+
     def next_anchor(self) -> list[str]:
         """The ids the next delta stops at: this export's newest, then its own anchor's."""
         ids = list(self.newest_ids)

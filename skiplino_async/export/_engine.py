@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import os
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -71,14 +70,11 @@ async def run(
     since = anchors_of(job.since, job) if job.since is not None else None
     saved: Document | None = None
     if job.resume:
+        # Only an unfinished export is continued; without one this is a fresh export (the
+        # same nightly command gives that night's data, not the previous complete file).
         saved = _document.load(cp_path)
         if saved is not None:
             _document.check_matches(saved, job, since, cp_path)
-        else:
-            finished = _document.load(manifest_path(target))
-            if finished is not None and finished.done:
-                _document.check_matches(finished, job, since, manifest_path(target))
-                return _already_complete(job, finished)
         if saved is not None and saved.done:
             _publish(target, cp_path, saved)
             return _already_complete(job, saved)
@@ -165,7 +161,9 @@ class _Run:
         )
 
     def _open(self) -> Writer:
-        options = WriterOptions(checkpoint=str(self.cp_path), unit_rows=self.job.part_rows)
+        options = WriterOptions(
+            checkpoint=str(self.cp_path), unit_rows=self.job.part_rows, flatten=self.job.flatten
+        )
         _clear_stale(self.cp_path)
         if self.fresh:
             # Before the first row: a kill from here on finds a checkpoint to resume from.
@@ -303,7 +301,10 @@ def _clear_stale(cp_path: Path) -> None:
 
 
 def _publish(target: Path, cp_path: Path, doc: Document) -> None:
-    """Put a finished output in place of the target and its checkpoint beside it."""
+    """Put a finished output in place of the target, and beside it the small marker of a
+    complete export (its rows and newest ids, which a ``since=`` delta reads) in place of
+    the checkpoint. Each step can be repeated: a run killed in between is finished by the
+    next ``resume``."""
     _clear_stale(cp_path)
     partial = partial_path(target)
     source = partial.with_name(doc.publish) if doc.publish else partial
@@ -311,7 +312,8 @@ def _publish(target: Path, cp_path: Path, doc: Document) -> None:
         publish(source, target)
     if source != partial and partial.exists():
         remove(partial)  # what the published file was made from
-    os.replace(cp_path, manifest_path(target))
+    doc.finished().save(manifest_path(target))
+    cp_path.unlink(missing_ok=True)
     fsync_dir(target.parent)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,10 @@ import attrs
 from ._errors import ExportUsageError
 
 Kind = Literal["customers", "tickets"]
+
+#: ``s3://bucket/x``, ``gs://...``, ``https://...``: a URL, not a local path (also once a
+#: path normalisation made it ``s3:/bucket/x``; a drive letter ``C:/`` is not a scheme).
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
 
 #: Page size limits of the two list operations.
 MAX_LIMIT: dict[str, int] = {"customers": 100, "tickets": 10}
@@ -37,6 +42,8 @@ class ExportJob:
     checkpoint_interval: float = 1.0
     #: Rows per part file of a dataset format.
     part_rows: int = 50_000
+    #: CSV: one column per ``metadata`` key (and per new field) instead of JSON cells.
+    flatten: bool = False
 
     def __attrs_post_init__(self) -> None:
         if self.kind == "tickets" and (self.customer_id is None) == (self.external_id is None):
@@ -52,6 +59,19 @@ class ExportJob:
             raise ExportUsageError("part_rows must be at least 1")
         if self.path == "-" and (self.resume or self.since is not None):
             raise ExportUsageError("standard output cannot be resumed or used with since")
+        if self.flatten and self.format != "csv":
+            raise ExportUsageError("flatten applies to the csv format only")
+        if self.flatten and self.path == "-":
+            raise ExportUsageError(
+                "flattened CSV cannot go to standard output: its columns are only known once "
+                "every row has been read; write to a file, or keep metadata as one JSON column"
+            )
+        if _URL.match(self.path):
+            raise ExportUsageError(
+                f"{self.path} is a URL, and export writes local files; to land the data in "
+                "object storage use `skiplino load --destination filesystem` with "
+                "DESTINATION__FILESYSTEM__BUCKET_URL set to the bucket URL"
+            )
         if self.since is not None and Path(self.since).resolve() == Path(self.path).resolve():
             # The delta would replace the export it is a delta of.
             raise ExportUsageError("the previous export must be another file than the output")

@@ -8,7 +8,7 @@ updates to older rows are not seen, only a full export sees them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from . import _document
@@ -48,7 +48,7 @@ def anchors_of(previous: str, job: ExportJob) -> list[str]:
 class Delta:
     """Cuts the walk at the first row of the previous export."""
 
-    def __init__(self, anchor: Sequence[str], key: str) -> None:
+    def __init__(self, anchor: Iterable[str], key: str) -> None:
         self._anchor = frozenset(anchor)
         self._key = key
         self.reached = False

@@ -43,10 +43,12 @@ Row = dict[str, Any]
 @attrs.frozen
 class WriterOptions:
     """What a writer is told besides its path: the checkpoint's name for error messages,
-    and the rows of one checkpoint unit for formats that write in units."""
+    the rows of one checkpoint unit for formats that write in units, and whether object
+    fields with free keys become one column per key (CSV)."""
 
     checkpoint: str = "checkpoint"
     unit_rows: int = 50_000
+    flatten: bool = False
 
 
 class Writer(Protocol):
@@ -117,9 +119,9 @@ def _load_builtin() -> None:
 
 
 def names() -> tuple[str, ...]:
-    """The registered format names, built-in ones first."""
+    """The registered format names, built-in ones first (whichever was imported first)."""
     _load_builtin()
-    return tuple(_REGISTRY)
+    return (*_BUILTIN, *(name for name in _REGISTRY if name not in _BUILTIN))
 
 
 def get(name: str) -> Format:
@@ -129,7 +131,7 @@ def get(name: str) -> Format:
         return _REGISTRY[name]
     except KeyError:
         raise ExportUsageError(
-            f"unknown format {name!r}; choose from {', '.join(_REGISTRY)}"
+            f"unknown format {name!r}; choose from {', '.join(names())}"
         ) from None
 
 

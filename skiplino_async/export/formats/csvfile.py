@@ -1,12 +1,16 @@
-"""CSV: UTF-8 with a header row.
+"""CSV: UTF-8 with a header row, every row as wide as the header.
 
-Top-level fields are columns under their wire names; object fields are flattened one level
-as ``<field>.<key>`` columns (``metadata.tier`` for customers, ``branch.id`` for tickets).
-Deeper values and arrays are JSON text in their cell; a missing or null value is an empty
-cell. Columns come in a fixed order for the documented fields, then in the order new keys
-were first met; when a key first appears after the header was written, :meth:`finish`
-writes the file once more with the full header and every row padded to it. (To a stream
-nothing can be rewritten: rows then carry the later columns beyond the end of the header.)
+By default the columns are fixed and known before the first row: the documented fields
+under their wire names in the API documentation's order, objects with fixed keys flattened
+one level (``branch.id``, ``branch.name``), ``metadata`` as one JSON cell, and last
+``_extra``: a JSON object of the fields the SDK does not know yet (new API fields), empty when
+there are none. Other values are text; arrays and deeper values JSON; a missing or null value
+is an empty cell. This layout also streams to standard output.
+
+With ``flatten`` (files only), ``metadata`` and new fields become columns of their own
+(``metadata.tier``) in the order they are first met; a column first met after the header was
+written makes :meth:`finish` write the file once more with the full header and every row
+padded to it. A stream cannot be rewritten, so flattening refuses one.
 """
 
 from __future__ import annotations
@@ -26,31 +30,51 @@ from . import Kind, Row, WriterOptions, register
 from ._bytefile import ByteFileWriter, open_at, state_strings
 from ._fields import FIELDS, FREE_OBJECTS, OBJECTS
 
-#: Columns always present, in this order; other keys follow as they are met.
-BASE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    kind: tuple(
+EXTRA: Final = "_extra"
+
+
+def _layout(kind: Kind, *, flatten: bool) -> tuple[str, ...]:
+    return tuple(
         column
-        for name in names
-        if name not in FREE_OBJECTS
+        for name in FIELDS[kind]
+        if not (flatten and name in FREE_OBJECTS)
         for column in ([f"{name}.{key}" for key in OBJECTS[name]] if name in OBJECTS else [name])
-    )
-    for kind, names in FIELDS.items()
+    ) + (() if flatten else (EXTRA,))
+
+
+#: The fixed columns of each list, in this order.
+COLUMNS: Final[dict[Kind, tuple[str, ...]]] = {
+    kind: _layout(kind, flatten=False) for kind in ("customers", "tickets")
+}
+#: Flattened: the columns always present; other keys follow as they are met.
+BASE_COLUMNS: Final[dict[Kind, tuple[str, ...]]] = {
+    kind: _layout(kind, flatten=True) for kind in ("customers", "tickets")
 }
 
 
 class CsvWriter(ByteFileWriter):
     def __init__(
-        self, file: BinaryIO, path: Path | None, columns: list[str], header: list[str]
+        self,
+        file: BinaryIO,
+        path: Path | None,
+        columns: list[str],
+        header: list[str],
+        *,
+        flatten: bool,
     ) -> None:
         super().__init__(file, path)
         self._columns = columns
         self._header = header
+        self._flatten = flatten
         self._index = {name: i for i, name in enumerate(columns)}
 
     def write_header(self) -> None:
         self._put(_encode([self._columns]))
 
     def write(self, rows: Sequence[Row]) -> bool:
+        if not self._flatten:
+            self._put(_encode([_fixed(wire, self._columns, self._index) for wire in rows]))
+            return False
         columns, index = self._columns, self._index
         out: list[list[str]] = []
         for wire in rows:
@@ -70,6 +94,7 @@ class CsvWriter(ByteFileWriter):
         state = super().commit()
         state["columns"] = list(self._columns)
         state["header"] = list(self._header)
+        state["flatten"] = self._flatten
         return state
 
     def finish(self) -> Path:
@@ -96,19 +121,24 @@ class Csv:
         self, path: Path, kind: Kind, state: Mapping[str, Any] | None, options: WriterOptions
     ) -> CsvWriter:
         if state is None:
-            columns = list(BASE_COLUMNS[kind])
+            flatten = options.flatten
+            columns = list((BASE_COLUMNS if flatten else COLUMNS)[kind])
             header = list(columns)
         else:
+            # The layout of the export being resumed (checkpoints without one flattened).
+            flatten = state.get("flatten", True) is not False
             columns = state_strings(state, "columns", options.checkpoint)
             header = state_strings(state, "header", options.checkpoint)
-        writer = CsvWriter(open_at(path, state, options.checkpoint), path, columns, header)
+        file = open_at(path, state, options.checkpoint)
+        writer = CsvWriter(file, path, columns, header, flatten=flatten)
         if state is None:
             writer.write_header()
         return writer
 
     def stream(self, out: BinaryIO, kind: Kind) -> CsvWriter:
-        columns = list(BASE_COLUMNS[kind])
-        writer = CsvWriter(out, None, columns, list(columns))
+        # The fixed layout only (ExportJob refuses flatten to a stream).
+        columns = list(COLUMNS[kind])
+        writer = CsvWriter(out, None, columns, list(columns), flatten=False)
         writer.write_header()
         return writer
 
@@ -142,6 +172,28 @@ def _rewrite(source: Path, target: Path, columns: list[str]) -> None:
             tmp.unlink()
         raise
     fsync_dir(target.parent)
+
+
+def _fixed(wire: Mapping[str, Any], columns: list[str], index: Mapping[str, int]) -> list[str]:
+    """A row of the fixed layout: what has no column of its own goes to ``_extra``."""
+    row = [""] * len(columns)
+    extra: dict[str, Any] = {}
+    for name, value in wire.items():
+        keys = OBJECTS.get(name)
+        if keys is not None and isinstance(value, Mapping):
+            for key, inner in value.items():
+                where = index.get(f"{name}.{key}")
+                if where is None:
+                    extra[f"{name}.{key}"] = inner
+                else:
+                    row[where] = _cell(inner)
+        elif (where := index.get(name)) is not None and name != EXTRA:
+            row[where] = _cell(value)
+        else:
+            extra[name] = value
+    if extra:
+        row[-1] = orjson.dumps(extra).decode()
+    return row
 
 
 def _flatten(wire: Mapping[str, Any]) -> dict[str, str]:

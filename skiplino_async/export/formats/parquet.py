@@ -2,9 +2,10 @@
 
 The output is a directory of part files (``part-00000.parquet``, ...), each one complete and
 readable on its own, one per checkpoint unit of ``unit_rows`` rows (rounded up to whole
-pages), and a ``_SUCCESS`` marker once the export is complete. pyarrow.dataset, DuckDB
-(``read_parquet('dir/*.parquet')``), Polars and Spark read the directory as one dataset;
-names starting with ``_`` or ``.`` are not data to them.
+pages), and a ``_SUCCESS`` marker once the export is complete. A part is written as it
+goes, one row group per :data:`ROW_GROUP_ROWS` rows, so memory does not grow with it.
+pyarrow.dataset, DuckDB (``read_parquet('dir/*.parquet')``), Polars and Spark read the
+directory as one dataset; names starting with ``_`` or ``.`` are not data to them.
 
 Columns are typed, in the API documentation's order: times as UTC timestamps
 (microseconds), counts as int64, the other documented fields as strings; ``metadata`` is a
@@ -65,6 +66,11 @@ def schema(kind: Kind) -> Any:
     return pa.schema(fields)
 
 
+def table(kind: Kind, rows: Sequence[Row]) -> Any:
+    """Wire rows of ``kind`` as an Arrow table of the dataset's :func:`schema`."""
+    return _pyarrow().Table.from_pydict(_columns(kind, rows), schema=schema(kind))
+
+
 def _time(value: Any) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
@@ -105,6 +111,13 @@ def _columns(kind: Kind, rows: Sequence[Row]) -> dict[str, list[Any]]:
     return out
 
 
+#: Rows per row group: they are buffered as dicts, then written to the open part file as
+#: one row group, so memory holds about this many rows however large the part is. (Larger
+#: groups cost more memory in pyarrow's encoder than they save: 2,000 rows keep a 100,000
+#: customer export within 2.5 times the peak memory of JSONL's, pyarrow's import included.)
+ROW_GROUP_ROWS: Final = 2_000
+
+
 class ParquetWriter:
     def __init__(
         self, directory: Path, kind: Kind, parts: list[str], rows: int, unit_rows: int
@@ -116,35 +129,53 @@ class ParquetWriter:
         self._parts = parts
         self._rows = rows
         self._unit_rows = unit_rows
-        self._buffer: list[Row] = []
+        self._buffer: list[Row] = []  # the next row group
+        self._part: Any = None  # the pyarrow ParquetWriter of the part being written
+        self._part_rows = 0
 
     def write(self, rows: Sequence[Row]) -> bool:
         self._buffer.extend(rows)
-        if len(self._buffer) < self._unit_rows:
+        if len(self._buffer) >= ROW_GROUP_ROWS:
+            self._flush()
+        if self._part_rows + len(self._buffer) < self._unit_rows:
             return False
-        self._write_part()
+        self._close_part()
         return True
 
-    def _write_part(self) -> None:
+    def _tmp(self) -> Path:
+        return self._dir / f".part-{len(self._parts):05d}.parquet.tmp"
+
+    def _flush(self) -> None:
+        """The buffered rows as one row group of the open part (opened if need be)."""
         pa = self._pa
-        table = pa.Table.from_pydict(_columns(self._kind, self._buffer), schema=self._schema)
+        if self._part is None:
+            self._part = pa.parquet.ParquetWriter(self._tmp(), self._schema)
+        self._part.write_table(table(self._kind, self._buffer))
+        self._part_rows += len(self._buffer)
+        self._buffer = []
+
+    def _close_part(self) -> None:
+        """Finish the open part: complete, durable, and under its final name."""
+        if self._buffer or self._part is None:
+            self._flush()
+        self._part.close()
+        self._part = None
+        tmp = self._tmp()
         name = f"part-{len(self._parts):05d}.parquet"
-        tmp = self._dir / f".{name}.tmp"
-        pa.parquet.write_table(table, tmp)
         fsync_path(tmp)
         os.replace(tmp, self._dir / name)
         fsync_dir(self._dir)
         self._parts.append(name)
-        self._rows += len(self._buffer)
-        self._buffer = []
+        self._rows += self._part_rows
+        self._part_rows = 0
 
     def commit(self) -> dict[str, Any]:
-        # Called right after a part was written (Parquet is not flushable): nothing buffered.
+        # Called right after a part was closed (Parquet is not flushable): nothing pending.
         return {"parts": list(self._parts), "rows": self._rows}
 
     def finish(self) -> Path:
-        if self._buffer or not self._parts:
-            self._write_part()  # an empty export still has one (empty) part with the schema
+        if self._buffer or self._part is not None or not self._parts:
+            self._close_part()  # an empty export still has one (empty) part with the schema
         marker = self._dir / SUCCESS
         marker.write_bytes(b"")
         fsync_path(marker)
@@ -152,7 +183,11 @@ class ParquetWriter:
         return self._dir
 
     def close(self) -> None:
+        # An unfinished part stays a hidden temporary file: a resume deletes it.
         self._buffer = []
+        if self._part is not None:
+            self._part.close()
+            self._part = None
 
 
 class Parquet:
