@@ -5,5 +5,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf docs/api
-exec "${PYTHON:-.venv/bin/python}" -W error -m pdoc --docformat google --output-directory docs/api \
-    skiplino_async skiplino_async.pagination skiplino_async.export skiplino_async.testing
+exec "${PYTHON:-.venv/bin/python}" -W error - <<'PY'
+import importlib
+from pathlib import Path
+
+import pdoc
+
+MODULES = [
+    "skiplino_async",
+    "skiplino_async.pagination",
+    "skiplino_async.export",
+    "skiplino_async.testing",
+    "skiplino_async.dlt",
+]
+for name in MODULES:
+    module = importlib.import_module(name)
+    # Names a package loads on first use: pdoc reads a module's namespace, not __getattr__.
+    for public in module.__all__:
+        module.__dict__.setdefault(public, getattr(module, public))
+pdoc.render.configure(docformat="google")
+pdoc.pdoc(*MODULES, output_directory=Path("docs/api"))
+PY
