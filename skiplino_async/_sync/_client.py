@@ -100,6 +100,7 @@ class SyncSkiplino:
         rate_limit: float | None = None,
         proxy: str | None = None,
         ssl: _ssl.SSLContext | None = None,
+        max_throttle_wait: float = 600.0,
     ) -> None:
         runner = Runner("skiplino-sync")
         options = {k: v for k, v in locals().items() if k not in ("self", "runner", "api_key")}

@@ -104,7 +104,9 @@ class Resource:
         extra = dict(query(given)) if query is not None else {}
         check_int_range(limit, "limit", 1, max_limit)
         check_int_range(page, "page", 1)
-        limiter = self._client._transport.rate_limiter
+        transport = self._client._transport
+        limiter = transport.rate_limiter
+        throttle = transport.throttle
         rows: Any = list[item]  # type: ignore[valid-type]
 
         async def fetch(page_no: int, size: int) -> PageResult[T]:
@@ -133,6 +135,7 @@ class Resource:
             operation=operation,
             params=recorded_params,
             rate_limit=limiter.rate if limiter is not None else None,
+            pace=lambda: throttle.rate,
             **paging,
         )
         return paginator
