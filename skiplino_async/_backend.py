@@ -214,7 +214,7 @@ class Backend:
             body = await self._read_body(resp, headers)
             if isinstance(body, APIResponseValidationError):
                 return body
-            _calllog.answered(wire, resp.status, body)
+            _calllog.answered(wire, resp.status, body, headers)
             return Answer(resp.status, headers, body)
 
     async def _read_body(

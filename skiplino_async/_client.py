@@ -18,12 +18,14 @@ import attrs
 from . import _protocol
 from ._checks import check_count, check_seconds, check_timeout
 from ._converter import structure
+from ._help import with_namespaces
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
 from ._redact import Secret, key_hint
 from ._request import Request, Settings
 from ._response import ResponseCapture, capture_responses
 from ._retry import RetryPolicy, shared_deadline
+from ._telemetry import traced
 from ._transport import Transport
 from ._types import CallOptions
 from ._version import __version__
@@ -337,6 +339,10 @@ class Skiplino:
                 ResourceWarning,
                 source=self,
             )
+
+
+with_namespaces(Skiplino)
+Skiplino.request = traced("request", Skiplino.request)  # type: ignore[method-assign]
 
 
 def _read_key(value: str | None) -> tuple[Secret | None, str]:

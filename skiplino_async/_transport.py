@@ -19,7 +19,7 @@ from typing import Final
 
 import aiohttp
 
-from . import _calllog, _protocol
+from . import _calllog, _protocol, _telemetry
 from ._backend import MAX_RESPONSE_BYTES, Answer, Backend, Broken
 from ._failures import closed_error, closed_in_flight, connection_error
 from ._protocol import Envelope
@@ -116,7 +116,9 @@ class Transport:
         while True:
             await self._before_attempt(state, pushback)
             timeout = state.attempt_timeout(time.monotonic())
-            result = await self.backend.exchange(session, wire, timeout)
+            with _telemetry.attempt(wire) as attempt:
+                result = await self.backend.exchange(session, wire, timeout)
+                attempt.ended(result)
             self._after_attempt(state, result, pushback)
             judged = self._judge(request, state, timeout, result)
             answer = (result.status, result.headers) if isinstance(result, Answer) else None
@@ -134,6 +136,7 @@ class Transport:
                 _calllog.call_ended(request, state, started, error, answer)
                 raise error
             _calllog.retrying(request, error, state, delay)
+            _telemetry.waited("retry", delay)
             await self._pause(delay)
 
     def _retry_delay(self, state: CallState, outcome: Outcome | None) -> float | None:
@@ -156,9 +159,11 @@ class Transport:
 
         Before the attempt's budget is computed: waiting here counts against the deadline.
         """
+        began = time.monotonic()
         if self._limiter is not None:
             await self._wait_for_limiter(self._limiter, state)
         await pushback.before(state, self._pause)
+        _telemetry.waited("throttle", time.monotonic() - began)
         if self.backend.closed:
             raise closed_in_flight()
 

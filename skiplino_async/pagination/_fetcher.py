@@ -44,6 +44,11 @@ class PageResult(NamedTuple, Generic[T]):
     throttles: int = 0
 
 
+# The generated __new__ claims a module of its own: the API reference (and get_type_hints)
+# resolve its annotations (``Page[T]``) in this one.
+PageResult.__new__.__module__ = __name__
+
+
 #: What a page fetch returns: a :class:`PageResult`, or (older form) a page or
 #: ``(page, attempts)``.
 FetchResult = PageResult[T] | Page[T] | tuple[Page[T], int]

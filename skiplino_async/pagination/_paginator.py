@@ -12,6 +12,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import attrs
 
+from .. import _telemetry
 from ..errors import SkiplinoError
 from ..models import Page
 from ._checkpoint import (
@@ -282,11 +283,13 @@ class AsyncPaginator(Generic[T]):
             raise RuntimeError("a paginator can be iterated once; call the list method again")
         self._started = True
         self._stats._started = time.monotonic()
+        _telemetry.walk_started(self, self._operation)
         return None if self._pos.done else self._pos.page
 
     async def _end(self) -> None:
         """However the walk ended: no request outlives it."""
         self._stats._ended = time.monotonic()
+        _telemetry.walk_ended(self, self._stats.pages_fetched, self._stats.items_yielded)
         self._fetcher.cancel()
         await self._fetcher.wait()
 

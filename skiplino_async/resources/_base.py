@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .._converter import structure
 from .._protocol import Envelope, check_int_range
 from .._request import Request
+from .._telemetry import page_call, traced
 from .._types import CallOptions
 from ..models import Page, Pagination
 from ..pagination import AsyncPaginator, DriftEvent, PageResult, load_checkpoint
@@ -46,6 +48,13 @@ class Resource:
     """Base of the namespaces (``client.tickets`` ...). Holds no state but its client."""
 
     __slots__ = ("_client",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Each operation is a call of its own in logs and traces: "customers.get".
+        for name, method in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.iscoroutinefunction(method):
+                setattr(cls, name, traced(f"{cls.__name__.lower()}.{name}", method))
 
     def __init__(self, client: Skiplino) -> None:
         self._client = client
@@ -107,11 +116,18 @@ class Resource:
                 params={**extra, "page": page_no, "limit": size},
                 secret_only=secret_only,
             )
-            return await self._page(request, rows, call)
+            scope = page_call(paginator, operation, page_no)
+            try:
+                result = await self._page(request, rows, call)
+            except BaseException as exc:
+                scope.close(exc)
+                raise
+            scope.close(None)
+            return result
 
         recorded_params: dict[str, str | int] = {"limit": limit}
         recorded_params.update({k: v for k, v in given.items() if v is not None})
-        return AsyncPaginator(
+        paginator = AsyncPaginator(
             fetch,
             page=page,
             limit=limit,
@@ -122,6 +138,7 @@ class Resource:
             pace=lambda: throttle.rate,
             **paging,
         )
+        return paginator
 
     async def _page(self, request: Request, cls: Any, call: CallOptions) -> PageResult[Any]:
         """One page, the attempts it took and whether any met throttling (for the paginator)."""

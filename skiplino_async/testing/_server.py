@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -159,9 +160,12 @@ async def serve(
         print(f"Fake Skiplino API listening on {fake.url}", file=stream)
         print(f"  OpenAPI document: {fake.url}/openapi.json", file=stream)
         print(f"  secret key: {fake.secret_key}", file=stream)
-        print(f"  public key: {fake.public_key}", file=stream, flush=rate_limit is None)
+        print(f"  public key: {fake.public_key}", file=stream)
         if rate_limit is not None:
-            print(f"  rate limit: {rate_limit:g} requests/s (429 beyond)", file=stream, flush=True)
+            print(f"  rate limit: {rate_limit:g} requests/s (429 beyond)", file=stream)
+        print("Point a client (or skiplino export) at it: paste into your shell", file=stream)
+        print(f"  export SKIPLINO_BASE_URL={shlex.quote(fake.url)}", file=stream)
+        print(f"  export SKIPLINO_API_KEY={shlex.quote(fake.secret_key)}", file=stream, flush=True)
         await asyncio.get_running_loop().create_future()  # until cancelled
 
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import io
 import re
+import shlex
 import signal
 import socket
 import sys
@@ -120,7 +121,7 @@ async def test_one_access_log_line_per_request() -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert len(out.getvalue().splitlines()) == 4  # the banner only
+    assert len(out.getvalue().splitlines()) == 7  # the banner only
     lines = log.getvalue().splitlines()
     matches = [LOG_LINE.match(line) for line in lines]
     assert all(matches), lines
@@ -129,6 +130,28 @@ async def test_one_access_log_line_per_request() -> None:
         ("GET /external/v1/openapi.json HTTP/1.1", "200", "req_000002"),
         ("GET /external/v1/nope HTTP/1.1", "404", "req_000003"),
     ]
+
+
+async def test_the_banner_ends_with_the_environment_lines_to_paste() -> None:
+    out = io.StringIO()
+    task = asyncio.create_task(serve(port=0, customers=3, out=out, log=io.StringIO()))
+    try:
+        for _ in range(500):
+            if "SKIPLINO_API_KEY" in out.getvalue():
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    banner = out.getvalue().splitlines()
+    pasted = dict(shlex.split(line)[1].split("=", 1) for line in banner[-2:])
+    url = re.search(r"listening on (\S+)", banner[0])
+    key = re.search(r"secret key: (\S+)", out.getvalue())
+    assert url is not None
+    assert key is not None
+    assert [line.split()[0] for line in banner[-2:]] == ["export", "export"]
+    assert pasted == {"SKIPLINO_BASE_URL": url.group(1), "SKIPLINO_API_KEY": key.group(1)}
 
 
 async def test_the_command_serves_and_stops_cleanly_on_ctrl_c() -> None:
@@ -148,7 +171,7 @@ async def test_the_command_serves_and_stops_cleanly_on_ctrl_c() -> None:
     assert process.stderr is not None
     try:
         async with asyncio.timeout(30):
-            head = [(await process.stdout.readline()).decode() for _ in range(4)]
+            head = [(await process.stdout.readline()).decode() for _ in range(7)]
             url = head[0].split()[-1]
             assert head[1].strip() == f"OpenAPI document: {url}/openapi.json"
             async with aiohttp.ClientSession() as session, session.get(url + "/openapi.json") as r:
