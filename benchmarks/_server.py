@@ -14,17 +14,24 @@ receives SIGTERM.
 Routes under ``/external/v1``: ``/branches`` (the small response), ``/customers/getAll``
 (``page``/``limit=100`` pages of ``--customers`` customers), ``/customers/getOne?id=...``
 (the first ``--one-ids`` customers) and ``/_stats`` (requests and page requests served so
-far).
+far, and the throttled answers).
+
+``--rate-limit N`` puts every route but ``/_stats`` behind one token bucket of N requests a
+second holding ``--burst`` of them (default: N): beyond it the answer is ``429`` with
+``--retry-after`` ``exact`` (seconds to the next token), a number of seconds, or ``none``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import select
 import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
@@ -42,7 +49,37 @@ from _payloads import (
 )
 
 _PAGES_PREFIX: Final = (BASE_PATH + "/customers/getAll").encode()
-_REASONS: Final = {200: b"OK", 404: b"Not Found", 422: b"Unprocessable Entity"}
+_REASONS: Final = {
+    200: b"OK",
+    404: b"Not Found",
+    422: b"Unprocessable Entity",
+    429: b"Too Many Requests",
+}
+_STATS: Final = (BASE_PATH + "/_stats").encode()
+_TOO_MANY: Final = b'{"message":"Too Many Attempts.","error":"Too Many Attempts."}'
+
+
+class Bucket:
+    """``rate`` tokens a second, ``burst`` at most, full at the start."""
+
+    def __init__(self, rate: float, burst: float, retry_after: str) -> None:
+        self.rate, self.burst, self.retry_after = rate, burst, retry_after
+        self.tokens, self.at = burst, time.monotonic()
+
+    def refuse(self) -> bytes | None:
+        """``None``: a token was taken; else the whole 429 response."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return None
+        head = b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+        if self.retry_after == "exact":
+            head += b"Retry-After: %.3f\r\n" % ((1.0 - self.tokens) / self.rate + 0.0005)
+        elif self.retry_after != "none":
+            head += b"Retry-After: %s\r\n" % self.retry_after.encode()
+        return head + b"Content-Length: %d\r\n\r\n" % len(_TOO_MANY) + _TOO_MANY
 
 
 def _response(status: int, body: bytes, *, close: bool = False) -> bytes:
@@ -59,10 +96,13 @@ def _response(status: int, body: bytes, *, close: bool = False) -> bytes:
 class Routes:
     """Request target -> full pre-rendered response."""
 
-    def __init__(self, customers: int, one_ids: int) -> None:
+    def __init__(self, customers: int, one_ids: int, bucket: Bucket | None = None) -> None:
         self.customers = customers
         self.served = 0
         self.page_requests = 0
+        self.bucket = bucket
+        #: Whether each request behind the bucket was throttled, in arrival order.
+        self.throttled: list[bool] = []
         # Canonical key: (path, sorted query pairs). Exact targets are cached on first sight,
         # so the parse below runs once per distinct target, never per request.
         self._canonical: dict[tuple[str, tuple[tuple[str, str], ...]], bytes] = {}
@@ -82,6 +122,11 @@ class Routes:
         self._canonical[(BASE_PATH + path, query)] = _response(200, body)
 
     def lookup(self, target: bytes) -> bytes:
+        if self.bucket is not None and not target.startswith(_STATS):
+            refused = self.bucket.refuse()
+            self.throttled.append(refused is not None)
+            if refused is not None:
+                return refused
         self.served += 1
         if target.startswith(_PAGES_PREFIX):
             # Page requests received so far: the harness reads it to see how many pages a
@@ -92,10 +137,16 @@ class Routes:
             return hit
         parts = urlsplit(target.decode("latin-1"))
         if parts.path == BASE_PATH + "/_stats":
+            log = self.throttled
             stats = {
                 "served": self.served,
                 "pages": self.page_requests,
                 "customers": self.customers,
+                "limited": len(log),
+                "throttled": sum(log),
+                # Once settled: the second half of the requests behind the bucket.
+                "throttled_late": sum(log[len(log) // 2 :]),
+                "late": len(log) - len(log) // 2,
             }
             return _response(200, orjson.dumps(stats))
         query = tuple(sorted(parse_qsl(parts.query)))
@@ -168,9 +219,11 @@ class HttpProtocol(asyncio.Protocol):
             transport.close()
 
 
-async def serve(customers: int, latencies: list[float], one_ids: int) -> None:
+async def serve(
+    customers: int, latencies: list[float], one_ids: int, bucket: Bucket | None = None
+) -> None:
     loop = asyncio.get_running_loop()
-    routes = Routes(customers, one_ids)
+    routes = Routes(customers, one_ids, bucket)
     servers = []
     ports: dict[str, int] = {}
     for latency in latencies:
@@ -198,6 +251,32 @@ async def serve(customers: int, latencies: list[float], one_ids: int) -> None:
             server.close()  # not wait_closed(): idle keep-alive clients must not hold us up
 
 
+def launch(*args: str, timeout: float = 120.0) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    """This server in its own process with ``args``, and its start-up line (parsed)."""
+    proc = subprocess.Popen(
+        [sys.executable, __file__, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    line = proc.stdout.readline() if ready else b""
+    if not line:
+        stop(proc)
+        raise RuntimeError("the benchmark server did not start")
+    info: dict[str, Any] = orjson.loads(line)
+    return proc, info
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Close its standard input (it exits), or kill it if it does not within 10 s."""
+    if proc.stdin is not None:
+        proc.stdin.close()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -205,8 +284,14 @@ def main(argv: list[str] | None = None) -> None:
         "--latency", type=float, action="append", help="seconds; repeat for more listeners"
     )
     parser.add_argument("--one-ids", type=int, default=1000, help="customers served by getOne")
+    parser.add_argument("--rate-limit", type=float, help="requests per second, then 429")
+    parser.add_argument("--burst", type=float, help="tokens the bucket holds (default: N)")
+    parser.add_argument("--retry-after", default="exact", help="exact, none or seconds")
     args = parser.parse_args(argv)
-    asyncio.run(serve(args.customers, args.latency or [0.0], args.one_ids))
+    bucket = None
+    if args.rate_limit is not None:
+        bucket = Bucket(args.rate_limit, args.burst or args.rate_limit, args.retry_after)
+    asyncio.run(serve(args.customers, args.latency or [0.0], args.one_ids, bucket))
 
 
 if __name__ == "__main__":

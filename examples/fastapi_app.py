@@ -6,6 +6,8 @@ What it shows:
   when the app shuts down; endpoints get it through a dependency: one connection pool for
   the whole application, never a client per request;
 * per-request options without a new client: ``client.with_options(locale=...)``;
+* SDK models returned as they are: ``-> sk.Ticket`` (or ``response_model=sk.Ticket``) makes
+  FastAPI serialize the ticket to the API's wire format and show its schema in ``/docs``;
 * SDK errors turned into HTTP answers by exception handlers (422 from Skiplino for an unknown
   customer becomes this API's 404; Skiplino being down becomes a 502/504).
 
@@ -69,26 +71,25 @@ async def list_branches(client: Skiplino, locale: str | None = None) -> list[dic
 
 
 @app.post("/walk-ins", status_code=201)
-async def book_walk_in(walk_in: WalkIn, client: Skiplino) -> dict[str, Any]:
-    ticket = await client.tickets.book_walk_in(
+async def book_walk_in(walk_in: WalkIn, client: Skiplino) -> sk.Ticket:
+    return await client.tickets.book_walk_in(
         service_id=walk_in.service_id, group_of_service_id=walk_in.group_of_service_id
     )
-    return ticket.to_dict()
 
 
 @app.get("/tickets/{ticket_id}")
-async def get_ticket(ticket_id: str, client: Skiplino) -> dict[str, Any]:
-    return (await client.tickets.get(ticket_id)).to_dict()
+async def get_ticket(ticket_id: str, client: Skiplino) -> sk.Ticket:
+    return await client.tickets.get(ticket_id)
 
 
 @app.delete("/tickets/{ticket_id}")
-async def cancel_ticket(ticket_id: str, client: Skiplino) -> dict[str, Any]:
-    return (await client.tickets.cancel(ticket_id)).to_dict()
+async def cancel_ticket(ticket_id: str, client: Skiplino) -> sk.Ticket:
+    return await client.tickets.cancel(ticket_id)
 
 
-@app.get("/customers/{external_id}")
-async def get_customer(external_id: str, client: Skiplino) -> dict[str, Any]:
-    return (await client.customers.get(external_id=external_id)).to_dict()
+@app.get("/customers/{external_id}", response_model=sk.Customer)
+async def get_customer(external_id: str, client: Skiplino) -> sk.Customer:
+    return await client.customers.get(external_id=external_id)
 
 
 # --- SDK errors as HTTP answers --------------------------------------------------------------
@@ -138,6 +139,10 @@ async def self_check() -> None:
     async with app.router.lifespan_context(app):  # what uvicorn runs on startup/shutdown
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://backend") as http:
+            schemas = (await http.get("/openapi.json")).json()["components"]["schemas"]
+            check({"Ticket", "Customer"} <= schemas.keys(), str(sorted(schemas)))
+            print(f"GET /openapi.json -> Ticket fields {sorted(schemas['Ticket']['properties'])}")
+
             response = await http.get("/branches", params={"locale": "ar"})
             check(response.status_code == 200, response.text)
             print(f"GET /branches -> {len(response.json())} branches")

@@ -4,6 +4,8 @@
 ...     branches = await client.branches.list()
 """
 
+from typing import TYPE_CHECKING, Final
+
 from ._client import Skiplino
 from ._logging import configure_from_env as _configure_logging
 from ._response import RawResponse, ResponseCapture, capture_responses
@@ -87,6 +89,8 @@ __all__ = [
     "SkiplinoError",
     "Skiplino",
     "Slot",
+    "SyncPaginator",
+    "SyncSkiplino",
     "Ticket",
     "TicketStatus",
     "TicketType",
@@ -95,13 +99,23 @@ __all__ = [
     "capture_responses",
 ]
 
+if TYPE_CHECKING:
+    from ._sync import SyncPaginator, SyncSkiplino
+
 _configure_logging()
+
+#: Loaded on first use: an asyncio program never pays for them.
+_LAZY: Final = {"export": ".export", "SyncSkiplino": "._sync", "SyncPaginator": "._sync"}
 
 
 def __getattr__(name: str) -> object:
     # ``skiplino_async.export`` without importing it first; loaded on first use.
-    if name == "export":
-        import importlib
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-        return importlib.import_module(".export", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    loaded = importlib.import_module(module, __name__)
+    value = loaded if module == ".export" else getattr(loaded, name)
+    globals()[name] = value  # later lookups skip this hook
+    return value

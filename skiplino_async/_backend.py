@@ -40,6 +40,11 @@ def _count_fork() -> None:
     _forks[0] += 1
 
 
+def forks() -> int:
+    """How many forks this process came through (compare to tell a child from its parent)."""
+    return _forks[0]
+
+
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_count_fork)
 
@@ -214,7 +219,7 @@ class Backend:
             body = await self._read_body(resp, headers)
             if isinstance(body, APIResponseValidationError):
                 return body
-            _calllog.answered(wire, resp.status, body)
+            _calllog.answered(wire, resp.status, body, headers)
             return Answer(resp.status, headers, body)
 
     async def _read_body(

@@ -17,6 +17,7 @@ from ._redact import redacted
 from ._request import Request
 from ._response import RawResponse, capturing, record
 from ._retry import CallState
+from ._telemetry import log_fields
 from ._wire import Wire
 from .errors import SkiplinoError
 
@@ -35,13 +36,22 @@ def sending(wire: Wire) -> None:
             wire.url,
             redacted(wire.headers),
             wire.body.decode() if wire.body else "",
+            extra=log_fields(wire.method, wire.path),
         )
 
 
-def answered(wire: Wire, status: int, body: bytes) -> None:
+def answered(wire: Wire, status: int, body: bytes, headers: Mapping[str, str]) -> None:
     """DEBUG: the status and (the start of) the body of one answer."""
     if logger.isEnabledFor(logging.DEBUG):
-        logger.debug("<- %s %s body=%s", status, wire.path, body[:2000].decode("utf-8", "replace"))
+        logger.debug(
+            "<- %s %s body=%s",
+            status,
+            wire.path,
+            body[:2000].decode("utf-8", "replace"),
+            extra=log_fields(
+                wire.method, wire.path, status, request_id=headers.get("X-Request-Id")
+            ),
+        )
 
 
 def retrying(request: Request, error: SkiplinoError, state: CallState, delay: float) -> None:
@@ -54,6 +64,9 @@ def retrying(request: Request, error: SkiplinoError, state: CallState, delay: fl
         state.attempts,
         state.policy.max_retries,
         delay,
+        extra=log_fields(
+            request.method, request.path, _status(error), state.attempts, _request_id(error)
+        ),
     )
 
 
@@ -85,14 +98,29 @@ def call_ended(
     level = logging.INFO if error is not None or elapsed >= SLOW_CALL_SECONDS else logging.DEBUG
     if not logger.isEnabledFor(level):
         return
-    outcome = str(answer[0]) if answer is not None else describe(error)
+    status = answer[0] if answer is not None else None
+    request_id = answer[1].get("X-Request-Id") if answer is not None else None
     logger.log(
         level,
-        "%s %s -> %s in %.1fms (%d attempt%s)",
+        "%s %s -> %s in %.1fms (%d attempt%s%s)",
         request.method,
         request.path,
-        outcome,
+        str(status) if status is not None else describe(error),
         elapsed * 1000,
         state.attempts,
         "" if state.attempts == 1 else "s",
+        f", request id {request_id}" if request_id else "",
+        extra=log_fields(
+            request.method, request.path, status, state.attempts, request_id, elapsed * 1000
+        ),
     )
+
+
+def _status(error: SkiplinoError) -> int | None:
+    status = getattr(error, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _request_id(error: SkiplinoError) -> str | None:
+    headers = getattr(error, "headers", None)
+    return headers.get("X-Request-Id") if headers is not None else None

@@ -19,12 +19,14 @@ from . import _protocol
 from ._advice import Advice, AdvisedValueError, Instruction, Mention
 from ._checks import check_count, check_seconds, check_timeout
 from ._converter import structure
+from ._help import with_namespaces
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
 from ._redact import Secret, key_hint
 from ._request import Request, Settings
 from ._response import ResponseCapture, capture_responses
 from ._retry import RetryPolicy, shared_deadline
+from ._telemetry import traced
 from ._transport import Transport
 from ._types import CallOptions
 from ._version import __version__
@@ -78,6 +80,9 @@ class Skiplino:
             connections in it are kept 4 s, or less when the server's ``Keep-Alive`` says so.
         rate_limit: at most this many requests per second, shared by all concurrent calls
             of this client (and of its ``with_options`` copies).
+        max_throttle_wait: seconds one call (a walk: each page) may spend waiting while the
+            server throttles (429, or 503 with ``Retry-After``); past it the
+            :class:`RateLimitError` is raised. Throttled answers spend no ``max_retries``.
         proxy: an ``http(s)://[user:pass@]host:port`` proxy for every request. Without it,
             ``HTTPS_PROXY``/``HTTP_PROXY`` are honoured unless ``NO_PROXY`` names the API host.
             Its credentials are never shown.
@@ -108,6 +113,7 @@ class Skiplino:
         rate_limit: float | None = None,
         proxy: str | None = None,
         ssl: _ssl.SSLContext | None = None,
+        max_throttle_wait: float = 600.0,
     ) -> None:
         # The key leaves this frame's locals at once: traceback reporters that capture locals
         # (loguru, Sentry, capture_locals=True) would print it from any error raised below.
@@ -132,6 +138,7 @@ class Skiplino:
             retry=policy,
             locale=_check_locale(locale),
             deadline=_check_deadline(deadline),
+            max_throttle_wait=_check_throttle_wait(max_throttle_wait),
         )
         transport = Transport(
             base_url=base,
@@ -213,6 +220,8 @@ class Skiplino:
                 changes["locale"] = _check_locale(value)  # type: ignore[arg-type]
             elif name == "deadline":
                 changes["deadline"] = _check_deadline(value)
+            elif name == "max_throttle_wait":
+                changes["max_throttle_wait"] = _check_throttle_wait(value)
             elif name == "extra_headers":
                 changes["extra_headers"] = _check_extra_headers(value)
             elif name == "extra_query":
@@ -333,6 +342,10 @@ class Skiplino:
             )
 
 
+with_namespaces(Skiplino)
+Skiplino.request = traced("request", Skiplino.request)  # type: ignore[method-assign]
+
+
 _NO_KEY: Final = Advice(
     "no API key: {api_key}",
     {"api_key": Instruction("api_key", env="SKIPLINO_API_KEY")},
@@ -396,6 +409,12 @@ def _check_retries(value: object) -> int:
 
 def _check_deadline(value: object) -> float | None:
     return None if value is None else check_seconds(value, "deadline")
+
+
+def _check_throttle_wait(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ValueError(f"max_throttle_wait must be a number of seconds >= 0, got {value!r}")
+    return float(value)
 
 
 def _drop_none(**kwargs: Any) -> CallOptions:

@@ -311,7 +311,7 @@ def status_error(
     if 300 <= status < 400:
         location = headers.get("Location", "<no Location header>")
         message = f"redirect to {location} not followed ({message})"
-    if hint and hint.lower() not in message.lower():
+    if hint and not _already_says(message, hint):
         message = f"{message} {hint}"
     cls = _STATUS_ERRORS.get(status)
     if cls is None:
@@ -370,6 +370,12 @@ def status_hint(status: int, *, secret_only: bool, public_key: bool, base_url: s
             f"did you mean {base_url.rstrip('/') + API_PREFIX!r}?)"
         )
     return None
+
+
+def _already_says(message: str, hint: str) -> bool:
+    """Whether the server's own message makes ``hint`` redundant (advice is given once)."""
+    said = message.lower()
+    return hint.lower() in said or (hint == SECRET_HINT and "secret key" in said)
 
 
 def _fallback_message(status: int, headers: Mapping[str, str], body: bytes) -> str:

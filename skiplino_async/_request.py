@@ -41,6 +41,8 @@ class Settings:
     retry: RetryPolicy
     locale: str | None = None
     deadline: float | None = None
+    #: Seconds the call may spend waiting on the server's throttling (429s).
+    max_throttle_wait: float = 600.0
     #: Merged last into the request (``extra_headers=`` ... on any call).
     extra_headers: Mapping[str, str] | None = None
     extra_query: Mapping[str, str | int] | None = None

@@ -268,6 +268,8 @@ class CallState:
     deadline: float | None = None
     deadline_at: float | None = None
     attempts: int = 0
+    #: Of ``attempts``, those answered with a throttle: they spend no retry.
+    throttled: int = 0
     #: Whether the last attempt's timeout was cut to what was left of the deadline.
     cut_by_deadline: bool = False
     _waits: Iterator[float] | None = None
@@ -322,7 +324,9 @@ class CallState:
         or after the deadline (sleeping only to fail is worse than failing now).
         """
         policy = self.policy
-        said = policy.decide(outcome, retries_done=self.attempts - 1, idempotent=self.idempotent)
+        said = policy.decide(
+            outcome, retries_done=self.attempts - 1 - self.throttled, idempotent=self.idempotent
+        )
         if said is Verdict.STOP:
             return None
         if said is Verdict.RETRY_NOW:

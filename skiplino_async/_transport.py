@@ -19,14 +19,16 @@ from typing import Final
 
 import aiohttp
 
-from . import _calllog, _protocol
+from . import _calllog, _protocol, _telemetry
 from ._backend import MAX_RESPONSE_BYTES, Answer, Backend, Broken
 from ._failures import closed_error, closed_in_flight, connection_error
 from ._protocol import Envelope
+from ._pushback import CallPushback
 from ._ratelimit import RateLimiter
 from ._redact import Scrubber, Secret
 from ._request import Request, Settings
 from ._retry import CallState, Failure, Outcome
+from ._throttle import Throttle
 from ._wire import Wire, WireFormat
 from .errors import APIResponseValidationError, SkiplinoError
 
@@ -58,6 +60,8 @@ class Transport:
         self._scrub: Final = Scrubber(api_key)
         self._format: Final = WireFormat(base_url, api_key, user_agent)
         self._limiter = rate_limiter
+        #: The server's pushback, shared by every call on this base URL.
+        self.throttle: Final = Throttle()
         self.backend: Final = Backend(
             base_url=base_url,
             scrub=self._scrub,
@@ -108,22 +112,31 @@ class Transport:
             deadline=settings.deadline,
             now=started,
         )
+        pushback = CallPushback(self.throttle, settings.max_throttle_wait, settings.retry)
         while True:
-            await self._before_attempt(state)
+            await self._before_attempt(state, pushback)
             timeout = state.attempt_timeout(time.monotonic())
-            result = await self.backend.exchange(session, wire, timeout)
-            self._after_attempt(state, result)
+            with _telemetry.attempt(wire) as attempt:
+                result = await self.backend.exchange(session, wire, timeout)
+                attempt.ended(result)
+            self._after_attempt(state, result, pushback)
             judged = self._judge(request, state, timeout, result)
             answer = (result.status, result.headers) if isinstance(result, Answer) else None
             if isinstance(judged, Envelope):
                 _calllog.call_ended(request, state, started, None, answer)
                 return judged
             error, outcome = judged
+            if outcome is not None and pushback.again(error, state):
+                # Throttled: free of max_retries; the wait comes before the next attempt.
+                state.throttled += 1
+                _calllog.retrying(request, error, state, self.throttle.wait(time.monotonic()))
+                continue
             delay = self._retry_delay(state, outcome)
             if delay is None:
                 _calllog.call_ended(request, state, started, error, answer)
                 raise error
             _calllog.retrying(request, error, state, delay)
+            _telemetry.waited("retry", delay)
             await self._pause(delay)
 
     def _retry_delay(self, state: CallState, outcome: Outcome | None) -> float | None:
@@ -132,26 +145,32 @@ class Transport:
             return None
         return state.after(outcome, time.monotonic())
 
-    async def _pause(self, delay: float) -> None:
-        """The wait before a retry, cut short when the client is closed meanwhile (the next
-        attempt then refuses to start)."""
+    async def _pause(self, delay: float) -> bool:
+        """A wait before an attempt, cut short when the client is closed meanwhile (the next
+        attempt then refuses to start); whether it was."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(delay):
                 await self.backend.closing.wait()
+        return self.backend.closing.is_set()
 
-    async def _before_attempt(self, state: CallState) -> None:
-        """Hold the attempt back until it may go out (the client's rate limit); refuse it on
-        a client closed meanwhile.
+    async def _before_attempt(self, state: CallState, pushback: CallPushback) -> None:
+        """Hold the attempt back until it may go out (the client's rate limit, the server's
+        throttling); refuse it on a client closed meanwhile.
 
         Before the attempt's budget is computed: waiting here counts against the deadline.
         """
+        began = time.monotonic()
         if self._limiter is not None:
             await self._wait_for_limiter(self._limiter, state)
+        await pushback.before(state, self._pause)
+        _telemetry.waited("throttle", time.monotonic() - began)
         if self.backend.closed:
             raise closed_in_flight()
 
-    def _after_attempt(self, state: CallState, result: Result) -> None:
-        """Each attempt's result, answer or failure, before it is judged (nothing yet)."""
+    def _after_attempt(self, state: CallState, result: Result, pushback: CallPushback) -> None:
+        """Each attempt's result, answer or failure, before it is judged."""
+        if isinstance(result, Answer):
+            pushback.after(result.status, result.headers)
 
     def _judge(
         self, request: Request, state: CallState, timeout: aiohttp.ClientTimeout, result: Result

@@ -20,6 +20,8 @@ class CallOptions(TypedDict, total=False):
     max_retries: int
     #: Seconds for the whole call, retries and waits included.
     deadline: float
+    #: Seconds the call (a walk: each page) may wait on the server's throttling.
+    max_throttle_wait: float
     #: Headers merged last into the request (``Authorization`` cannot be set this way).
     extra_headers: Mapping[str, str]
     #: Query parameters merged last (they win over the SDK's own).

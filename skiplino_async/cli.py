@@ -72,6 +72,16 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of requests") from None
+    if not 0 < rate < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of requests")
+    return rate
+
+
 def _add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser(
         "serve",
@@ -100,6 +110,16 @@ def _add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=0.0,
         help="seconds added to each answer (default: 0)",
     )
+    serve.add_argument(
+        "--rate-limit",
+        type=_rate,
+        default=None,
+        metavar="N",
+        help=(
+            "answer 429 beyond N requests per second, with the seconds to the next free "
+            "request in Retry-After (a token bucket holding one second of requests)"
+        ),
+    )
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -113,6 +133,7 @@ def _run_serve(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 latency=args.latency,
                 host=args.host,
+                rate_limit=args.rate_limit,
             )
         )
     except OSError as exc:

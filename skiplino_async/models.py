@@ -84,6 +84,13 @@ class _Model(ModelBase):
         return data.decode() if as_str else data
 
     @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """pydantic's hook, so FastAPI's ``response_model=Customer`` works (wire format)."""
+        from ._pydantic import model_core_schema
+
+        return model_core_schema(cls, handler)
+
+    @classmethod
     def from_dict(cls, data: Any) -> Self:
         """Build the model from a wire-format dict, as the SDK does with responses.
 

@@ -254,15 +254,26 @@ async def test_deadline_per_client_and_per_call(fake: FakeSkiplino) -> None:
         with pytest.raises(InternalServerError) as caught:
             await client.branches.list()  # Retry-After 5 s cannot fit in the client's 3 s
         assert caught.value.attempts == 1
+        # The server's 5 s hold every call of the client: this one is not even sent.
+        with pytest.raises(RateLimitError) as held:
+            await client.branches.list(deadline=0.05)
+        assert held.value.retry_after is not None
+        assert held.value.retry_after > 4
+        assert fake.faults.fired == 1
+    async with Skiplino(
+        api_key=fake.secret_key, base_url=fake.url, retry_policy=FAST, deadline=3.0
+    ) as client:
         fake.faults.clear()
         rule = fake.faults.status(503, retry_after="0.1", path="/branches")
         with pytest.raises(InternalServerError) as caught:
             await client.branches.list(deadline=0.05)  # nor 0.1 s in a per-call 0.05 s
         assert caught.value.attempts == 1
+        await asyncio.sleep(0.1)  # the hold it set is over
         with pytest.raises(InternalServerError) as caught:
             await client.with_options(deadline=0.05).branches.list()
         assert caught.value.attempts == 1
         assert rule.fired == 2
+        await asyncio.sleep(0.1)
         rule.times = 3  # one more 503, then the route answers again
         with client.capture_responses() as captured:
             assert await client.branches.list()  # 0.1 s fits in 3 s

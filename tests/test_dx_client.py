@@ -8,9 +8,12 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from aiohttp import web
+from conftest import Handler
 
 import skiplino_async as sk
 from skiplino_async import Customer, Skiplino
@@ -45,8 +48,24 @@ async def test_an_invalid_secret_key_gets_the_servers_reason_not_advice(
 
 
 async def test_the_secret_key_hint_only_for_a_public_key(public_client: Skiplino) -> None:
-    with pytest.raises(sk.AuthenticationError, match=r"needs a secret key \(sk_\.\.\.\)"):
+    with pytest.raises(sk.AuthenticationError, match=r"secret key \(sk_\.\.\.\)") as caught:
         await public_client.customers.get(id=LAYLA_ID)
+    # The fake, like the API, says so itself: the advice is not repeated.
+    assert str(caught.value).lower().count("secret key") == 1
+
+
+async def test_the_secret_key_hint_when_the_server_does_not_give_it(
+    raw_client: Callable[[Handler], Awaitable[Skiplino]],
+) -> None:
+    async def unauthenticated(request: web.Request) -> web.Response:
+        return web.json_response({"message": "Unauthenticated."}, status=401)
+
+    client = await raw_client(unauthenticated)
+    public = Skiplino(api_key="pk_test_raw", base_url=client.base_url, max_retries=0)
+    async with public:
+        with pytest.raises(sk.AuthenticationError) as caught:
+            await public.customers.get(id=LAYLA_ID)
+    assert str(caught.value).count("needs a secret key (sk_...)") == 1
 
 
 async def test_a_base_url_without_the_api_prefix_says_so_on_404(fake: FakeSkiplino) -> None:

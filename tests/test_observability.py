@@ -71,7 +71,10 @@ async def test_the_env_handler_prints_request_lines(client: sk.Skiplino) -> None
     text = stream.getvalue()
     assert "skiplino_async DEBUG -> GET http://127.0.0.1:" in text
     assert "/external/v1/branches" in text
-    assert re.search(r"skiplino_async DEBUG GET /branches -> 200 in \d+\.\dms \(1 attempt\)", text)
+    line = (
+        r"skiplino_async DEBUG GET /branches -> 200 in \d+\.\dms \(1 attempt, request id req_\d+\)"
+    )
+    assert re.search(line, text)
 
 
 async def test_info_shows_retries_and_failures_not_every_successful_call(
@@ -102,7 +105,8 @@ async def test_request_line_status_duration_and_retries_are_logged(
     assert any(m.startswith("<- 503 /branches body=") for m in debug)
     assert any(re.fullmatch(r"GET /branches failed \(HTTP 503\); retry 1/2 in .*", m) for m in info)
     assert any(
-        re.fullmatch(r"GET /branches -> 200 in \d+\.\dms \(2 attempts\)", m) for m in debug
+        re.fullmatch(r"GET /branches -> 200 in \d+\.\dms \(2 attempts, request id \w+\)", m)
+        for m in debug
     ), debug
 
 

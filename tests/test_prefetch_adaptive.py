@@ -2,7 +2,7 @@
 
 The default walk starts with two requests in flight, widens while it waits on the network,
 narrows again once answers wait for it instead, halves at once after a throttled (retried)
-page, never exceeds the client's ``rate_limit`` nor 8, and never asks for a page
+page, never exceeds the client's ``rate_limit`` nor 32, and never asks for a page
 ``totalPages`` says does not exist. Requests in flight are counted with aiohttp trace
 hooks, from the moment a request starts until its answer ends. The width decisions
 themselves are a table.
@@ -14,6 +14,8 @@ import asyncio
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_prefetch import RequestWatch
 
 from skiplino_async import Page, RetryPolicy, Skiplino
@@ -24,12 +26,13 @@ FAST = RetryPolicy(initial_delay=0.001, max_delay=0.01)
 
 
 def _apply(width: Width, events: str) -> list[int]:
-    """``w``: the walk waited; a digit: the page was ready with that many answers waiting
-    beyond it; ``t``: a throttled answer. The width after each event."""
+    """``w``: the walk waited; ``p``: it waited for a paced request; a digit: the page was
+    ready with that many answers waiting beyond it; ``t``: a throttled answer. The width
+    after each event."""
     out = []
     for event in events:
-        if event == "w":
-            width.waited()
+        if event in "wp":
+            width.waited(paced=event == "p")
         elif event == "t":
             width.throttled()
         else:
@@ -41,22 +44,27 @@ def _apply(width: Width, events: str) -> list[int]:
 @pytest.mark.parametrize(
     ("width", "events", "expected"),
     [
-        # Widens by one per wait, up to the cap.
-        (Width.adaptive(), "w" * 8, [3, 4, 5, 6, 7, 8, 8, 8]),
+        # Widens by half per wait until it first narrows, up to the cap.
+        (Width.adaptive(), "w" * 9, [3, 4, 6, 9, 13, 19, 28, 32, 32]),
+        # ... then by one.
+        (Width(8, 1, 32, growing=False), "www", [9, 10, 11]),
+        # Waiting for a paced request (the server throttles) widens nothing.
+        (Width.adaptive(), "p" * 5 + "w", [2] * 5 + [3]),
         # Latency-bound at 8: bursts of answers, a wait every 8 pages; it stays at 8.
         (Width(8, 1, 8), "w7777777" * 4, [8] * 32),
-        # 16 pages in a row without a wait, the next answer there: one narrower, then again.
-        (Width(8, 1, 8), "3" * 32, [8] * 15 + [7] + [7] * 15 + [6]),
+        # 16 pages in a row without a wait, the next answer there: half as wide, then again.
+        (Width(8, 1, 8), "3" * 32, [8] * 15 + [4] + [4] * 7 + [2] + [2] * 8),
         # Ready pages with nothing waiting behind them are no reason to narrow.
         (Width(8, 1, 8), "0" * 40, [8] * 40),
         # A wait restarts the count.
-        (Width(8, 1, 8), "3" * 15 + "w" + "3" * 16, [8] * 15 + [8] + [8] * 15 + [7]),
-        # One wait after 16 pages without any is a stall, not latency; the next one widens.
-        (Width(4, 1, 8), "0" * 16 + "w" + "0" * 3 + "w", [4] * 20 + [5]),
-        # A wait soon after narrowing widens again at once.
-        (Width(5, 1, 8), "1" * 16 + "0w", [5] * 15 + [4, 4, 5]),
+        (Width(8, 1, 8), "3" * 15 + "w" + "3" * 16, [8] * 15 + [8] + [8] * 15 + [4]),
+        # One wait after 2 x width pages without any is a stall, not latency; the next one
+        # widens.
+        (Width(4, 1, 8), "0" * 8 + "w" + "0" * 3 + "w", [4] * 12 + [6]),
+        # A wait soon after narrowing widens again at once (by one: the width was found).
+        (Width(5, 1, 8), "1" * 10 + "0w", [5] * 9 + [2, 2, 3]),
         # Never below the start ...
-        (Width(3, 1, 8), "2" * 48, [3] * 15 + [2] * 33),
+        (Width(3, 1, 8), "2" * 48, [3] * 5 + [2] * 43),
         # ... but a throttled answer still halves to 1, and narrowing does not undo that.
         (Width(2, 1, 8), "t" + "2" * 20, [1] * 21),
         # A fixed width never moves.
@@ -67,6 +75,11 @@ def _apply(width: Width, events: str) -> list[int]:
 )
 def test_width_decisions(width: Width, events: str, expected: list[int]) -> None:
     assert _apply(width, events) == expected
+
+
+@given(high=st.integers(1, 32), events=st.text(alphabet="wpt03", max_size=300))
+def test_the_window_never_leaves_its_bounds(high: int, events: str) -> None:
+    assert all(1 <= w <= high for w in _apply(Width.adaptive(high), events))
 
 
 async def test_the_default_widens_while_the_walk_waits_and_stops_at_total_pages() -> None:
@@ -80,8 +93,8 @@ async def test_the_default_widens_while_the_walk_waits_and_stops_at_total_pages(
         paginator = client.customers.list(limit=100)
         ids = [c.id async for c in paginator]
         assert ids == [r.id for r in fake.state.iter_customers()]
-    assert paginator.prefetch == 8
-    assert 2 < watch.max_in_flight <= 8  # widened past the start, never beyond the cap
+    assert paginator.prefetch == 32
+    assert 2 < watch.max_in_flight <= 32  # widened past the start, never beyond the cap
     assert sorted(watch.pages) == list(range(1, 31))  # each page once, none past totalPages
 
 
@@ -115,8 +128,8 @@ async def test_a_throttled_page_halves_the_requests_in_flight_at_once() -> None:
     # The throttled page (one of those in flight, or the next) halves the width at once ...
     lowest = after.index(min(after))
     assert after[lowest] <= max(before, *after[:lowest]) // 2
-    # ... and the walk widens again afterwards while it waits.
-    assert after[-1] > after[lowest]
+    # (Then the client paces the walk at the rate it found: a wait for a paced request
+    # widens nothing, so the walk widens again only where the width, not the pace, holds it.)
 
 
 async def test_never_more_in_flight_than_the_rate_limit_allows() -> None:

@@ -89,6 +89,13 @@ def test_measured_figures_are_published() -> None:
     assert "benchmarks/run.py" in README
 
 
+def test_the_client_argument_table_lists_every_argument() -> None:
+    table = README.split("The client's arguments", 1)[1].split("\n\n", 2)[1]
+    listed = re.findall(r"^\| `(\w+)` \|", table, re.M)
+    assert listed
+    assert set(listed) == set(inspect.signature(sk.Skiplino).parameters)
+
+
 def test_blocks_were_found_and_only_optional_dependencies_go_unrun() -> None:
     assert len(BLOCKS) >= 10
     unrun = [b for b in BLOCKS if b.mode is None]

@@ -49,6 +49,23 @@ USER_PROGRAM = textwrap.dedent(
 )
 
 
+#: The blocking client's methods are typed from the async ones: results, items, and arguments.
+SYNC_PROGRAM = textwrap.dedent(
+    """\
+    import skiplino_async as sk
+
+    with sk.SyncSkiplino() as client:
+        reveal_type(client.customers.get(external_id="crm-7741"))
+        for customer in client.customers.list(limit=100, prefetch=2):
+            reveal_type(customer)
+        reveal_type(client.branches.list())
+        for ticket in client.tickets.watch("k7m2p9x4q1"):
+            reveal_type(ticket)
+        client.customers.get(externalid="crm-7741")
+    """
+)
+
+
 def _mypy(*files: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     return subprocess.run(
@@ -78,6 +95,22 @@ def test_a_users_program_outside_the_checkout_type_checks(tmp_path: Path) -> Non
     done = _mypy(program, cwd=tmp_path)
     assert 'Revealed type is "skiplino_async.models.Customer"' in done.stdout, done.stdout
     assert "error:" not in done.stdout, done.stdout
+
+
+def test_the_sync_clients_methods_are_typed_precisely(tmp_path: Path) -> None:
+    program = tmp_path / "app.py"
+    program.write_text(SYNC_PROGRAM, encoding="utf-8")
+    out = _mypy(program, cwd=tmp_path).stdout
+    revealed = [
+        line.split("Revealed type is ")[1] for line in out.splitlines() if "Revealed" in line
+    ]
+    assert revealed == [
+        '"skiplino_async.models.Customer"',
+        '"skiplino_async.models.Customer"',
+        '"list[skiplino_async.models.Branch]"',
+        '"skiplino_async.models.Ticket"',
+    ], out
+    assert 'app.py:10: error: Unexpected keyword argument "externalid"' in out, out
 
 
 def test_the_readme_snippets_type_check_under_strict(tmp_path: Path) -> None:

@@ -11,14 +11,18 @@ from ._result import ExportProgress
 
 
 def summary_line(progress: ExportProgress, kind: str = "items", *, final: bool = False) -> str:
-    """One line for logs: rows against the target, rate, elapsed, pages, retries, drift."""
+    """One line for logs: rows against the target, rate, elapsed, pages, retries (and the
+    throttled answers among them), drift; while the server throttles, the rate it settled at."""
     stats = progress.stats
     target = f"/{progress.target:,}" if progress.target is not None else ""
     head = "done:" if final else "progress:"
+    paced = stats.paced_rate
+    throttling = "" if paced is None or final else f", throttled: settled at {paced:.1f} req/s"
     return (
         f"skiplino export {head} {progress.rows:,}{target} {kind} in {progress.elapsed:.1f}s "
-        f"({progress.rate:,.0f}/s), {stats.pages_fetched} pages, {stats.retries} retries, "
-        f"{stats.duplicates_dropped} duplicates dropped, {stats.drift_events} drift events"
+        f"({progress.rate:,.0f}/s), {stats.pages_fetched} pages, {stats.retries} retries "
+        f"({stats.throttled} throttled), {stats.duplicates_dropped} duplicates dropped, "
+        f"{stats.drift_events} drift events{throttling}"
     )
 
 
@@ -76,6 +80,10 @@ class Display:
         self._columns = columns
         if progress.target != bar.total:
             bar.total = progress.target
+        paced = progress.stats.paced_rate
+        postfix = "" if paced is None else f"throttled: {paced:.1f} req/s"
+        if postfix != (bar.postfix or ""):
+            bar.set_postfix_str(postfix, refresh=False)
         bar.update(progress.rows - bar.n)
 
     def close(self, *, final: ExportProgress | None) -> None:

@@ -9,20 +9,24 @@ requests kept in flight is fixed (``prefetch=k``; ``1``: one request at a time) 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, Generic, NamedTuple, TypeVar
 
 import attrs
 
+from .._throttle import WalkMark, walk_request
 from ..models import Page
 
 __all__ = ["ADAPTIVE_MAX", "Fetch", "FetchResult", "PageFetcher", "PageResult", "Width"]
 
 T = TypeVar("T")
 
-#: The widest an adaptive walk goes (requests in flight).
-ADAPTIVE_MAX: Final = 8
+#: The widest an adaptive walk goes (requests in flight): the memory bound. Each request in
+#: flight holds at most one page of answers (about 27 KB of JSON, 100 customers, for
+#: ``limit=100``), so a walk holds at most 33 pages however long it is.
+ADAPTIVE_MAX: Final = 32
 #: Where an adaptive walk starts.
 ADAPTIVE_START: Final = 2
 
@@ -34,6 +38,15 @@ class PageResult(NamedTuple, Generic[T]):
     page: Page[T]
     attempts: int = 1
     throttled: bool = False
+    #: The request waited for a paced slot (the client sends at the rate the server allows).
+    paced: bool = False
+    #: Throttled answers (429, 503 with ``Retry-After``) it met before its answer.
+    throttles: int = 0
+
+
+# The generated __new__ claims a module of its own: the API reference (and get_type_hints)
+# resolve its annotations (``Page[T]``) in this one.
+PageResult.__new__.__module__ = __name__
 
 
 #: What a page fetch returns: a :class:`PageResult`, or (older form) a page or
@@ -46,13 +59,16 @@ Fetch = Callable[[int, int], Awaitable[FetchResult[T]]]
 class Width:
     """How many page requests to keep in flight.
 
-    Fixed (``low == high``) or adaptive: start at ``ADAPTIVE_START``, widen by one each time
-    the walk had to wait for a page within ``2 * high`` pages of the last wait or change (the
-    walk is latency-bound: more requests in flight help), narrow by one (not below the
-    start) once it has not waited for ``2 * high`` pages in a row and the next answer is
-    already there too (the walk, not the network, is the bottleneck: answers it cannot use
-    yet only hold memory), halve at once on a throttled answer, never above ``high`` (nor
-    the client's requests-per-second limit, applied by the caller through ``high``).
+    Fixed (``low == high``) or adaptive: start at ``ADAPTIVE_START``, widen each time the
+    walk had to wait for a page within ``2 * current`` pages of the last wait or change (the
+    walk is latency-bound: more requests in flight help): by half the width until it first
+    narrows (throughput still grows: find the link's width in a few steps), then by one;
+    narrow by half (not below the start) once it has not waited for ``2 * current`` pages in
+    a row and the next answer is already there too (the walk, not the network, is the
+    bottleneck: answers it cannot use yet only hold memory), halve at once on a throttled
+    answer, never above ``high`` (nor the client's requests-per-second limit, applied by the
+    caller through ``high``). A wait for a paced slot (the server throttles: the client sends
+    at the rate it found) widens nothing: more requests in flight would only queue.
     """
 
     current: int
@@ -60,6 +76,8 @@ class Width:
     high: int
     #: Pages taken in a row without waiting, since the last change.
     unwaited: int = 0
+    #: Still finding the link's width: it widens by half, not by one.
+    growing: bool = True
 
     @classmethod
     def fixed(cls, k: int) -> Width:
@@ -70,15 +88,17 @@ class Width:
         high = max(1, high)
         return cls(min(ADAPTIVE_START, high), 1, high)
 
-    def waited(self) -> None:
+    def waited(self, paced: bool = False) -> None:
         # One wait after a long run without any is a stall (the server or this process was
         # not scheduled for a moment), not latency: a latency-bound walk waits about every
         # ``current`` pages. Widening on every stall would creep back to ``high`` in a long
         # walk, and hold that many answers at once after the next stall.
-        isolated = self.unwaited >= 2 * self.high
+        isolated = self.unwaited >= 2 * self.current
         self.unwaited = 0
-        if not isolated and self.current < self.high:
-            self.current += 1
+        if paced or isolated or self.current >= self.high:
+            return
+        step = max(1, self.current // 2) if self.growing else 1
+        self.current = min(self.high, self.current + step)
 
     def ready(self, answered: Callable[[], int]) -> None:
         """The page was answered before the walk asked; ``answered()`` more answers are waiting
@@ -89,12 +109,14 @@ class Width:
         # bursts (the requests sent together come back together), finding all but the first
         # of each burst ready, and it still waits once per burst, every ``current`` pages.
         self.unwaited += 1
-        if self.unwaited >= 2 * self.high and self.current > self.floor and answered():
-            self.current -= 1
+        if self.unwaited >= 2 * self.current and self.current > self.floor and answered():
+            self.current = max(self.floor, self.current // 2)
             self.unwaited = 0
+            self.growing = False
 
     def throttled(self) -> None:
         self.current = max(self.low, self.current // 2)
+        self.growing = False
 
     @property
     def floor(self) -> int:
@@ -128,12 +150,23 @@ class PageFetcher(Generic[T]):
         """Fetch one page now, outside the requests in flight."""
         return _normalise(await self._fetch(number, self._limit))
 
+    async def _marked(self, number: int, mark: WalkMark) -> PageResult[T]:
+        result = await self.fetch(number)
+        if mark.paced or mark.throttles:
+            return result._replace(paced=mark.paced, throttles=mark.throttles)
+        return result
+
     def schedule(self, number: int) -> bool:
         """Start the request for page ``number`` unless it is in flight; whether it started."""
         if number in self._inflight:
             return False
+        # Marked as a walk's request: paced when the server throttles, and a single call
+        # made meanwhile goes ahead of it.
+        context = contextvars.copy_context()
+        mark = WalkMark()
+        context.run(walk_request.set, mark)
         task = asyncio.get_running_loop().create_task(
-            self.fetch(number), name=f"skiplino page {number}"
+            self._marked(number, mark), name=f"skiplino page {number}", context=context
         )
         self._inflight[number] = task
         self.max_in_flight = max(self.max_in_flight, len(self._inflight))
@@ -173,7 +206,7 @@ class PageFetcher(Generic[T]):
         if result.throttled:
             self.width.throttled()
         elif waited:
-            self.width.waited()
+            self.width.waited(result.paced)
         else:
             self.width.ready(self._answered)
 

@@ -12,6 +12,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import attrs
 
+from .. import _telemetry
 from ..errors import SkiplinoError
 from ..models import Page
 from ._checkpoint import (
@@ -42,10 +43,10 @@ class _Segment(NamedTuple, Generic[T]):
     page: Page[T]
     start: int
     #: Indices (from ``start``) to hand out; ``None``: every row from ``start``.
-    fresh: Any
+    fresh: Sequence[int] | None
     next: int | None
     #: ``key(item)`` of every row of the page, computed once.
-    ids: list[Any]
+    ids: list[ItemId]
 
 
 class AsyncPaginator(Generic[T]):
@@ -53,9 +54,9 @@ class AsyncPaginator(Generic[T]):
 
     Iteration follows ``pagination.hasNextPage`` (then ``totalPages``, then "the page was
     full") and ends on an empty page. Page requests are kept in flight ahead of the walk:
-    by default adaptively (two at first, one more each time the walk had to wait for a page,
-    one fewer after a long run of pages that were ready with the next answer waiting too,
-    half as many at once after a throttled answer, at most 8 and never more than the
+    by default adaptively (two at first, more each time the walk had to wait for a page,
+    half as many after a long run of pages that were ready with the next answer waiting too,
+    half as many at once after a throttled answer, at most 32 and never more than the
     client's ``rate_limit`` per second, never past what ``totalPages`` says exists);
     ``prefetch=k`` keeps up to ``k`` (``1``: one request at a time, each sent once the
     previous one was answered). Items still come in page order and at most about
@@ -82,6 +83,7 @@ class AsyncPaginator(Generic[T]):
         params: the operation parameters recorded in checkpoints (``limit`` included).
         prefetch: page requests kept in flight (>= 1), or ``None`` for adaptive.
         rate_limit: the client's requests per second, if limited (caps adaptive prefetch).
+        pace: the client's paced request rate now, for ``stats.paced_rate``.
         resume_from: a checkpoint of the same operation to continue from.
         on_page: called with each page's raw :class:`Page` (sync or async) as it is taken,
             in page order, before its items are yielded.
@@ -96,11 +98,12 @@ class AsyncPaginator(Generic[T]):
         *,
         page: int,
         limit: int,
-        key: Callable[[T], Any],
+        key: Callable[[T], ItemId],
         operation: str = "",
         params: Mapping[str, ItemId] | None = None,
         prefetch: int | None = None,
         rate_limit: float | None = None,
+        pace: Callable[[], float | None] | None = None,
         resume_from: Mapping[str, Any] | None = None,
         on_page: Callable[[Page[T]], object] | None = None,
         on_drift: Callable[[DriftEvent], object] | None = None,
@@ -134,6 +137,7 @@ class AsyncPaginator(Generic[T]):
         self._max_items = max_items
         self._started = False
         self._stats = PaginatorStats()
+        self._stats._pace = pace
         rows = window_rows(limit, width.high)
         checkpoint = load_checkpoint(resume_from, operation) if resume_from is not None else None
         self._window = IdWindow(rows, checkpoint["recent_ids"] if checkpoint else ())
@@ -142,17 +146,16 @@ class AsyncPaginator(Generic[T]):
             self._pos = resume_position(checkpoint, self._stats)
         else:
             self._pos = Position(page=page)
-        pos = self._pos
+        pos, resumed = self._pos, self._resumed
         self._state = WalkState(
-            limit,
-            rows,
-            width.high > 1,
-            pos.total if self._resumed else None,
-            (pos.page - 1 if pos.offset == 0 else None) if self._resumed else None,
-            pos.last_id if self._resumed else None,
-            True,
-            self._resumed,
-            pos.offset if self._resumed else 0,
+            limit=limit,
+            window_rows=rows,
+            concurrent=width.high > 1,
+            prev_total=pos.total if resumed else None,
+            prev_number=(pos.page - 1 if pos.offset == 0 else None) if resumed else None,
+            anchor=pos.last_id if resumed else None,
+            resumed=resumed,
+            resume_offset=pos.offset if resumed else 0,
             seeded=len(self._window) > 0,
         )
         # The segment being handed out, to normalise checkpoints taken after its last row
@@ -187,11 +190,11 @@ class AsyncPaginator(Generic[T]):
         return (await self._fetcher.fetch(self._pos.page)).page
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return _iterator(self, self._items())
+        return _iterator(self, self._walk(pages=False))
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """Walk the pages themselves (each with its ``pagination`` block), de-duplicated."""
-        return _iterator(self, self._pages())
+        return _iterator(self, self._walk(pages=True))
 
     def checkpoint(self) -> Checkpoint:
         """The position after the last item yielded, as a JSON-serialisable dict.
@@ -267,10 +270,11 @@ class AsyncPaginator(Generic[T]):
     def _count(self, result: PageResult[T]) -> Page[T]:
         self._stats.pages_fetched += 1
         self._stats.retries += result.attempts - 1 if result.attempts > 1 else 0
+        self._stats.throttled += result.throttles
         return result.page
 
     # -- one page ------------------------------------------------------------------------------
-    # The walk (``_items``, ``_pages``) is one async generator; the steps of a page that need
+    # The walk (``_walk``, for items and for pages) is one async generator; the steps that need
     # no await are plain methods, so a page costs no second generator or coroutine of ours.
 
     def _begin(self) -> int | None:
@@ -279,15 +283,19 @@ class AsyncPaginator(Generic[T]):
             raise RuntimeError("a paginator can be iterated once; call the list method again")
         self._started = True
         self._stats._started = time.monotonic()
+        _telemetry.walk_started(self, self._operation)
         return None if self._pos.done else self._pos.page
 
     async def _end(self) -> None:
         """However the walk ended: no request outlives it."""
         self._stats._ended = time.monotonic()
+        _telemetry.walk_ended(self, self._stats.pages_fetched, self._stats.items_yielded)
         self._fetcher.cancel()
         await self._fetcher.wait()
 
-    def _answer(self, number: int, page: Page[T], state: WalkState) -> tuple[Decision, list[Any]]:
+    def _answer(
+        self, number: int, page: Page[T], state: WalkState
+    ) -> tuple[Decision, list[ItemId]]:
         """The decision on page ``number`` and the page's ids; a refused page raises here."""
         stats = self._stats
         pagination = page.pagination
@@ -314,7 +322,7 @@ class AsyncPaginator(Generic[T]):
         return decision, ids
 
     async def _drifted(
-        self, number: int, ids: list[Any], decision: Decision, anchor: Any
+        self, number: int, ids: list[ItemId], decision: Decision, anchor: ItemId | None
     ) -> tuple[_Segment[T] | None, Decision]:
         """Re-read the previous page if the decision says so, then report the drift event."""
         recovered: _Segment[T] | None = None
@@ -335,7 +343,11 @@ class AsyncPaginator(Generic[T]):
         return recovered, decision
 
     async def _recover(
-        self, decision: Decision, anchor: Any, following: int, current: list[Any]
+        self,
+        decision: Decision,
+        anchor: ItemId | None,
+        following: int,
+        current: list[ItemId],
     ) -> tuple[_Segment[T] | None, Decision]:
         """Read the previous page again; rows after ``anchor`` slid back across the boundary.
 
@@ -394,54 +406,52 @@ class AsyncPaginator(Generic[T]):
         # ``rows`` iterates the page from the segment's start: what it has left is not handed.
         return len(pos.ids) - operator.length_hint(rows) - self._cur.start
 
-    def _rows(self, seg: _Segment[T], produced: int) -> Sequence[int] | None:
+    def _trim(self, seg: _Segment[T], produced: int) -> tuple[_Segment[T], list[int] | None, int]:
+        """The one cut to the item budget: the segment to hand out, its row indices (``None``:
+        every row from ``seg.start``) and the index after the last row it passes."""
+        items = seg.page.items
+        end = len(items)
+        budget = self._max_items
+        if seg.fresh is None and (budget is None or produced + end - seg.start <= budget):
+            return seg, None, end
+        picked = list(range(seg.start, end) if seg.fresh is None else seg.fresh)
+        if budget is not None and produced + len(picked) > budget:
+            picked = picked[: budget - produced]
+            end = picked[-1] + 1 if picked else seg.start
+        return seg._replace(fresh=picked), picked, end
+
+    def _rows(self, seg: _Segment[T], produced: int) -> list[int] | None:
         """Start handing out ``seg`` item by item: the indices to hand out one at a time, or
         ``None`` when every row from ``seg.start`` goes out (``pos.rows`` then iterates them)."""
         pos = self._pos
-        start = seg.start
-        items = seg.page.items
-        pos.page, pos.offset, pos.total = seg.number, start, seg.page.pagination.total
-        budget = self._max_items
-        if seg.fresh is None and (budget is None or produced + len(items) - start <= budget):
-            self._enter(seg)
+        pos.page, pos.offset, pos.total = seg.number, seg.start, seg.page.pagination.total
+        seg, picked, _ = self._trim(seg, produced)
+        self._enter(seg)
+        if picked is None:
             # Nothing moves per row: offset and last_id (Position.settle) and the count
             # (``_handed``) are read off the iterator when asked for.
+            items, start = seg.page.items, seg.start
             pos.rows, pos.ids = iter(items[start:] if start else items), seg.ids
-            return None
-        picked: Sequence[int] = range(start, len(items)) if seg.fresh is None else seg.fresh
-        if budget is not None:
-            picked = list(picked)[: budget - produced]
-            seg = seg._replace(fresh=picked)
-        self._enter(seg)
         return picked
 
     def _page_out(self, seg: _Segment[T], produced: int) -> tuple[Page[T], int]:
         """Start handing out ``seg`` as one page: that page and the rows it holds."""
-        page = seg.page
+        seg, picked, end = self._trim(seg, produced)
+        self._enter(seg)
+        page, start = seg.page, seg.start
         items = page.items
-        ids = seg.ids
-        start = seg.start
-        end = len(items)
-        budget = self._max_items
-        if seg.fresh is None and (budget is None or produced + end - start <= budget):
-            # Every row from ``start`` goes out: no index list to build.
+        if picked is None:
             count = end - start
-            self._enter(seg)
             if start:
                 page = Page(items[start:], page.pagination)
         else:
-            picked = list(range(start, end) if seg.fresh is None else seg.fresh)
-            if budget is not None and produced + len(picked) > budget:
-                picked = picked[: budget - produced]
-                end = picked[-1] + 1 if picked else start
-            self._enter(seg._replace(fresh=picked))
             count = len(picked)
             if count != len(items):
                 page = Page([items[i] for i in picked], page.pagination)
         pos = self._pos
         if end > start:
-            pos.last_id = ids[end - 1]
-        pos.page, pos.offset, pos.total = seg.number, end, seg.page.pagination.total
+            pos.last_id = seg.ids[end - 1]
+        pos.page, pos.offset, pos.total = seg.number, end, page.pagination.total
         self._stats._items_yielded += count
         return page, count
 
@@ -470,77 +480,63 @@ class AsyncPaginator(Generic[T]):
 
     # -- the walk ------------------------------------------------------------------------------
 
-    async def _items(self) -> AsyncIterator[T]:
+    async def _walk(self, pages: bool) -> AsyncIterator[Any]:
+        """The one walk: each segment's rows one by one, or (``pages``) as one page each."""
         stats = self._stats
         budget = self._max_items
-        produced = 0
         if budget == 0:
             return
         number = self._begin()
         state = self._state
         pos = self._pos
-        stats._live = self._handed
+        # The one counter is the stats' own; the walk(s) resumed from are not this pass's.
+        resumed = stats.items_resumed
+        if not pages:
+            stats._live = self._handed
         try:
             while number is not None:
+                produced = stats._items_yielded - resumed
                 decision, segments = await self._take_page(number, state, produced)
                 for seg in segments:
-                    picked = self._rows(seg, produced)
-                    items = seg.page.items
-                    if picked is None:
-                        assert pos.rows is not None
-                        for item in pos.rows:
-                            yield item
-                        pos.settle()
-                        pos.rows = None
-                        count = len(items) - seg.start
-                        stats._items_yielded += count
+                    if pages:
+                        out, count = self._page_out(seg, produced)
                         produced += count
-                        if budget is not None and produced >= budget:
-                            return
+                        if count:
+                            yield out
                     else:
-                        row_ids = seg.ids
-                        for idx in picked:
-                            # The position moves before the yield: a checkpoint taken while
-                            # the caller holds this item counts it as yielded.
-                            pos.offset = idx + 1
-                            pos.last_id = row_ids[idx]
-                            stats._items_yielded += 1
-                            produced += 1
-                            yield items[idx]
-                        if budget is not None and produced >= budget:
-                            return
-                        pos.offset = len(items)
-                        if items:
-                            pos.last_id = row_ids[-1]
-                state = decision.state
-                number = decision.next
-            pos.done = True
-        finally:
-            # The walk is over: the count stops depending on the page iterator.
-            stats._items_yielded, stats._live = stats.items_yielded, None
-            await self._end()
-
-    async def _pages(self) -> AsyncIterator[Page[T]]:
-        budget = self._max_items
-        produced = 0
-        if budget == 0:
-            return
-        number = self._begin()
-        state = self._state
-        try:
-            while number is not None:
-                decision, segments = await self._take_page(number, state, produced)
-                for seg in segments:
-                    out, count = self._page_out(seg, produced)
-                    produced += count
-                    if count:
-                        yield out
+                        picked = self._rows(seg, produced)
+                        items = seg.page.items
+                        if picked is None:
+                            assert pos.rows is not None
+                            for item in pos.rows:
+                                yield item
+                            pos.settle()
+                            pos.rows = None
+                            stats._items_yielded += len(items) - seg.start
+                            produced = stats._items_yielded - resumed
+                        else:
+                            row_ids = seg.ids
+                            for idx in picked:
+                                # The position moves before the yield: a checkpoint taken
+                                # while the caller holds this item counts it as yielded.
+                                pos.offset = idx + 1
+                                pos.last_id = row_ids[idx]
+                                stats._items_yielded += 1
+                                yield items[idx]
+                            produced = stats._items_yielded - resumed
+                            if budget is None or produced < budget:
+                                pos.offset = len(items)
+                                if items:
+                                    pos.last_id = row_ids[-1]
                     if budget is not None and produced >= budget:
                         return
                 state = decision.state
                 number = decision.next
-            self._pos.done = True
+            pos.done = True
         finally:
+            if not pages:
+                # The walk is over: the count stops depending on the page iterator.
+                stats._items_yielded, stats._live = stats.items_yielded, None
             await self._end()
 
 

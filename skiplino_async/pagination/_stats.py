@@ -26,6 +26,8 @@ class PaginatorStats:
     drift_events: int = 0
     #: Retries the page requests needed (attempts beyond the first).
     retries: int = 0
+    #: Of those, the answers that were the server throttling (429, 503 with Retry-After).
+    throttled: int = 0
     #: ``pagination.total`` of the first page this walk saw (or of the checkpoint's walk).
     first_total: int | None = None
     #: ``pagination.total`` of the latest page taken; use it for an ETA.
@@ -35,6 +37,8 @@ class PaginatorStats:
     _started: float | None = attrs.field(default=None)
     _ended: float | None = attrs.field(default=None)
     _live: Callable[[], int] | None = attrs.field(default=None, init=False)
+    #: The client's paced request rate, when the server throttled it (see ``paced_rate``).
+    _pace: Callable[[], float | None] | None = attrs.field(default=None, init=False)
 
     @property
     def items_yielded(self) -> int:
@@ -46,6 +50,12 @@ class PaginatorStats:
     def items_yielded(self, value: int) -> None:
         live = self._live
         self._items_yielded = value if live is None else value - live()
+
+    @property
+    def paced_rate(self) -> float | None:
+        """The requests per second the client settled at while the server throttles it
+        (``None``: nothing is paced)."""
+        return self._pace() if self._pace is not None else None
 
     @property
     def elapsed(self) -> float:
@@ -64,6 +74,7 @@ class PaginatorStats:
             "duplicates_dropped": self.duplicates_dropped,
             "drift_events": self.drift_events,
             "retries": self.retries,
+            "throttled": self.throttled,
             "first_total": self.first_total,
             "total": self.total,
             "total_pages": self.total_pages,
@@ -78,6 +89,7 @@ class PaginatorStats:
             self.duplicates_dropped,
             self.drift_events,
             self.retries,
+            self.throttled,
             self.first_total,
             self.total,
             self.total_pages,
@@ -101,6 +113,7 @@ class PaginatorStats:
             "duplicates_dropped",
             "drift_events",
             "retries",
+            "throttled",
             "first_total",
             "total",
             "total_pages",

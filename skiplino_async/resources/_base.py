@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -10,6 +11,7 @@ from .._converter import structure
 from .._operations import Operation
 from .._protocol import Envelope
 from .._request import Request
+from .._telemetry import page_call, traced
 from .._types import CallOptions
 from ..models import Page, Pagination
 from ..pagination import AsyncPaginator, DriftEvent, PageResult, load_checkpoint
@@ -48,6 +50,13 @@ class Resource:
     """Base of the namespaces (``client.tickets`` ...). Holds no state but its client."""
 
     __slots__ = ("_client",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Each operation is a call of its own in logs and traces: "customers.get".
+        for name, method in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.iscoroutinefunction(method):
+                setattr(cls, name, traced(f"{cls.__name__.lower()}.{name}", method))
 
     def __init__(self, client: Skiplino) -> None:
         self._client = client
@@ -104,7 +113,9 @@ class Resource:
         extra = dict(query(given)) if query is not None else {}
         check_int_range(limit, "limit", 1, op.paging.max_limit)
         check_int_range(page, "page", 1)
-        limiter = self._client._transport.rate_limiter
+        transport = self._client._transport
+        limiter = transport.rate_limiter
+        throttle = transport.throttle
         rows: Any = op.response
 
         async def fetch(page_no: int, size: int) -> PageResult[T]:
@@ -114,11 +125,18 @@ class Resource:
                 params={**extra, "page": page_no, "limit": size},
                 secret_only=secret_only,
             )
-            return await self._page(request, rows, call)
+            scope = page_call(paginator, op.name, page_no)
+            try:
+                result = await self._page(request, rows, call)
+            except BaseException as exc:
+                scope.close(exc)
+                raise
+            scope.close(None)
+            return result
 
         recorded_params: dict[str, str | int] = {"limit": limit}
         recorded_params.update({k: v for k, v in given.items() if v is not None})
-        return AsyncPaginator(
+        paginator = AsyncPaginator(
             fetch,
             page=page,
             limit=limit,
@@ -126,8 +144,10 @@ class Resource:
             operation=op.name,
             params=recorded_params,
             rate_limit=limiter.rate if limiter is not None else None,
+            pace=lambda: throttle.rate,
             **paging,
         )
+        return paginator
 
     async def _page(self, request: Request, cls: Any, call: CallOptions) -> PageResult[Any]:
         """One page, the attempts it took and whether any met throttling (for the paginator)."""

@@ -11,16 +11,17 @@ import asyncio
 import contextlib
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import datetime
 from fnmatch import fnmatchcase
-from http import HTTPStatus
 from typing import Literal, TypedDict, Unpack, get_args
 
-import orjson
 from aiohttp import web
+
+from ._bucket import TokenBucket
+from ._fault_answers import fault_response, retry_after_header, seconds_header
 
 FaultKind = Literal[
     "latency",
@@ -32,6 +33,7 @@ FaultKind = Literal[
     "wrong_content_type",
     "stall",
     "raw",
+    "rate_limit",
 ]
 PathPattern = str | re.Pattern[str]
 #: A ``Retry-After`` value: seconds as a number, an aware datetime, or the header text itself.
@@ -39,12 +41,6 @@ RetryAfter = str | int | float | datetime
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _KINDS = frozenset(get_args(FaultKind))
-
-PROXY_ERROR_PAGE = (
-    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
-    "</body>\r\n</html>\r\n"
-)
 
 
 class Match(TypedDict, total=False):
@@ -69,8 +65,10 @@ class FaultRule:
 
     Parameters by kind: ``seconds`` (latency delay, stall duration); ``status``,
     ``retry_after``, ``message``, ``error``, ``headers`` (status); ``status``, ``body``,
-    ``headers`` (raw); ``status`` (html). ``process=True`` makes status/html/raw run the real
-    operation first (state changes, e.g. a ticket is booked) and then answer with the fault.
+    ``headers`` (raw); ``status`` (html); ``bucket`` and ``retry_after`` (rate_limit: it
+    fires only when the bucket has no token for the request). ``process=True`` makes
+    status/html/raw run the real operation first (state changes, e.g. a ticket is booked)
+    and then answer with the fault.
     """
 
     kind: FaultKind
@@ -87,6 +85,7 @@ class FaultRule:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
     process: bool = False
+    bucket: TokenBucket | None = None
     #: How many times this rule has fired.
     fired: int = field(default=0, init=False)
     _rng: random.Random = field(init=False, repr=False)
@@ -100,8 +99,10 @@ class FaultRule:
             raise ValueError("probability must be between 0 and 1")
         if self.seconds < 0:
             raise ValueError("seconds must be >= 0")
-        if self.retry_after is not None:
-            self.retry_after = _retry_after_header(self.retry_after)
+        if self.kind == "rate_limit" and self.bucket is None:
+            raise ValueError("a rate_limit rule needs its bucket")
+        if self.retry_after is not None and self.retry_after != "exact":
+            self.retry_after = retry_after_header(self.retry_after)
         self._rng = random.Random(self.seed)
 
     @property
@@ -237,6 +238,26 @@ class Faults:
             )
         )
 
+    def rate_limit(
+        self,
+        per_second: float,
+        *,
+        burst: float | None = None,
+        retry_after: RetryAfter | None = "exact",
+        **match: Unpack[Match],
+    ) -> FaultRule:
+        """Answer ``429`` beyond ``per_second`` requests a second (a token bucket).
+
+        The bucket holds ``burst`` tokens (default: one second's worth) and starts full; a
+        request that finds it empty is answered ``429`` and takes nothing. ``retry_after`` is
+        ``"exact"`` (the seconds until the next token, e.g. ``0.02``), a fixed value sent as
+        :meth:`status` sends it, or ``None`` for a bare ``429``. ``times`` counts 429s.
+        """
+        bucket = TokenBucket(per_second, burst, now=time.monotonic())
+        return self.add(
+            FaultRule("rate_limit", status=429, retry_after=retry_after, bucket=bucket, **match)
+        )
+
     # -- server side ----------------------------------------------------------------------------
 
     def open(self) -> None:
@@ -255,9 +276,11 @@ class Faults:
             async with asyncio.timeout(seconds):
                 await self._closing.wait()
 
-    def _select(self, method: str, path: str) -> tuple[float, FaultRule | None]:
+    def _select(self, method: str, path: str) -> tuple[float, FaultRule | None, str | None]:
+        """The delay, the rule that answers (if any) and its ``Retry-After`` header."""
         delay = self.latency
         chosen: FaultRule | None = None
+        header: str | None = None
         for rule in self.rules:
             if not rule.matches(method, path):
                 continue
@@ -265,10 +288,19 @@ class Faults:
                 if rule.try_fire():
                     self._fired += 1
                     delay += rule.seconds
+            elif chosen is None and rule.kind == "rate_limit":
+                assert rule.bucket is not None
+                wait = rule.bucket.take(time.monotonic())
+                if wait is not None and rule.try_fire():
+                    self._fired += 1
+                    chosen = rule
+                    header = seconds_header(wait) if rule.retry_after == "exact" else None
             elif chosen is None and rule.try_fire():
                 self._fired += 1
                 chosen = rule
-        return delay, chosen
+        if chosen is not None and header is None and chosen.retry_after is not None:
+            header = str(chosen.retry_after)
+        return delay, chosen, header
 
     async def run(
         self,
@@ -278,7 +310,7 @@ class Faults:
         headers: Mapping[str, str],
     ) -> web.StreamResponse:
         """Handle ``request`` through the faults; ``headers`` go on responses sent from here."""
-        delay, rule = self._select(request.method, path)
+        delay, rule, retry_after = self._select(request.method, path)
         await self.sleep(delay)
         if rule is None:
             return await handler(request)
@@ -286,10 +318,10 @@ class Faults:
             _drop(request)
             # aiohttp fails to write this to the closed transport and ignores that quietly.
             return web.Response(status=204)
-        if rule.kind in ("status", "html", "raw"):
+        if rule.kind in ("status", "html", "raw", "rate_limit"):
             if rule.process:
                 await handler(request)  # the operation happens; its answer is replaced
-            return _fault_response(rule)
+            return fault_response(rule, retry_after)
         response = await handler(request)
         if rule.kind == "drop_after":
             _drop(request)
@@ -336,45 +368,3 @@ def _drop(request: web.Request) -> None:
     transport = request.transport
     if transport is not None:
         transport.close()
-
-
-def _fault_response(rule: FaultRule) -> web.Response:
-    if rule.kind == "html":
-        return web.Response(status=rule.status, text=PROXY_ERROR_PAGE, content_type="text/html")
-    if rule.kind == "raw":
-        return web.Response(status=rule.status, body=rule.body, headers=rule.headers)
-    phrase = _phrase(rule.status)
-    message = rule.message or f"{phrase}."
-    error = rule.error if rule.error is not None else message
-    response = web.Response(
-        status=rule.status,
-        body=orjson.dumps({"message": message, "error": error}),
-        content_type="application/json",
-        headers=rule.headers,
-    )
-    if rule.retry_after is not None:
-        response.headers["Retry-After"] = str(rule.retry_after)
-    return response
-
-
-def _retry_after_header(value: RetryAfter) -> str:
-    """The header text of a ``retry_after`` argument (checked when the rule is made)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("retry_after datetime must be timezone-aware")
-        return format_datetime(value.astimezone(UTC), usegmt=True)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"retry_after must be seconds, a datetime or a string, not {value!r}")
-    if not (value >= 0 and value != float("inf")):
-        raise ValueError("retry_after seconds must be a finite number >= 0")
-    # Whole seconds as an integer, the RFC 9110 form; a fraction is kept for hostile tests.
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"

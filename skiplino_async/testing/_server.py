@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -140,22 +141,31 @@ async def serve(
     host: str = "127.0.0.1",
     out: TextIO | None = None,
     log: TextIO | None = None,
+    rate_limit: float | None = None,
 ) -> None:
     """Run a fake server until cancelled, printing its URL and both API keys first.
 
     The banner goes to ``out`` (stdout), one access-log line per request to ``log`` (stderr:
-    a reader of the banner that stops reading cannot stall the server). Raises ``OSError``
-    when it cannot listen (e.g. the port is in use).
+    a reader of the banner that stops reading cannot stall the server). ``rate_limit``
+    answers ``429`` beyond that many requests a second (:meth:`Faults.rate_limit`). Raises
+    ``OSError`` when it cannot listen (e.g. the port is in use).
     """
     stream = out if out is not None else sys.stdout
     access_log = _stream_logger(log if log is not None else sys.stderr)
     async with FakeSkiplino(
         customers, seed, latency, port, host=host, access_log=access_log
     ) as fake:
+        if rate_limit is not None:
+            fake.faults.rate_limit(rate_limit)
         print(f"Fake Skiplino API listening on {fake.url}", file=stream)
         print(f"  OpenAPI document: {fake.url}/openapi.json", file=stream)
         print(f"  secret key: {fake.secret_key}", file=stream)
-        print(f"  public key: {fake.public_key}", file=stream, flush=True)
+        print(f"  public key: {fake.public_key}", file=stream)
+        if rate_limit is not None:
+            print(f"  rate limit: {rate_limit:g} requests/s (429 beyond)", file=stream)
+        print("Point a client (or skiplino export) at it: paste into your shell", file=stream)
+        print(f"  export SKIPLINO_BASE_URL={shlex.quote(fake.url)}", file=stream)
+        print(f"  export SKIPLINO_API_KEY={shlex.quote(fake.secret_key)}", file=stream, flush=True)
         await asyncio.get_running_loop().create_future()  # until cancelled
 
 

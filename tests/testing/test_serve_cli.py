@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import io
 import re
+import shlex
 import signal
 import socket
 import sys
@@ -50,6 +51,9 @@ def serve_parser() -> argparse.ArgumentParser:
         (["--latency", "-1"], "argument --latency: -1 is not a finite number of seconds"),
         (["--latency", "nan"], "argument --latency: nan is not a finite number of seconds"),
         (["--latency", "soon"], "argument --latency: 'soon' is not a number of seconds"),
+        (["--rate-limit", "0"], "argument --rate-limit: 0 is not a positive number of requests"),
+        (["--rate-limit", "inf"], "argument --rate-limit: inf is not a positive number"),
+        (["--rate-limit", "x"], "argument --rate-limit: 'x' is not a number of requests"),
     ],
 )
 def test_bad_arguments_are_usage_errors(
@@ -77,26 +81,37 @@ def test_a_port_in_use_is_a_one_line_error(
 def test_every_option_has_help_text() -> None:
     parser = serve_parser()
     options = [a for a in parser._actions if a.option_strings and a.dest != "help"]
-    assert {a.dest for a in options} == {"port", "host", "customers", "seed", "latency"}
+    assert {a.dest for a in options} == {
+        "port",
+        "host",
+        "customers",
+        "seed",
+        "latency",
+        "rate_limit",
+    }
     for action in options:
         assert action.help, action.dest
     assert parser.description
+
+
+async def _banner(out: io.StringIO, last: str) -> tuple[str, dict[str, str]]:
+    """The URL and auth headers once the banner's ``last`` line is out."""
+    for _ in range(500):
+        if last in out.getvalue():
+            break
+        await asyncio.sleep(0.01)
+    match = re.search(r"listening on (\S+)", out.getvalue())
+    assert match is not None
+    key = re.search(r"secret key: (\S+)", out.getvalue())
+    assert key is not None
+    return match.group(1), {"Authorization": f"Bearer {key.group(1)}"}
 
 
 async def test_one_access_log_line_per_request() -> None:
     out, log = io.StringIO(), io.StringIO()
     task = asyncio.create_task(serve(port=0, customers=3, out=out, log=log))
     try:
-        for _ in range(500):
-            if "public key" in out.getvalue():
-                break
-            await asyncio.sleep(0.01)
-        match = re.search(r"listening on (\S+)", out.getvalue())
-        assert match is not None
-        url = match.group(1)
-        key = re.search(r"secret key: (\S+)", out.getvalue())
-        assert key is not None
-        headers = {"Authorization": f"Bearer {key.group(1)}"}
+        url, headers = await _banner(out, "public key")
         async with aiohttp.ClientSession() as session:
             for path, auth in [("/branches", True), ("/openapi.json", False), ("/nope", True)]:
                 async with session.get(url + path, headers=headers if auth else None) as resp:
@@ -106,7 +121,7 @@ async def test_one_access_log_line_per_request() -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert len(out.getvalue().splitlines()) == 4  # the banner only
+    assert len(out.getvalue().splitlines()) == 7  # the banner only
     lines = log.getvalue().splitlines()
     matches = [LOG_LINE.match(line) for line in lines]
     assert all(matches), lines
@@ -115,6 +130,28 @@ async def test_one_access_log_line_per_request() -> None:
         ("GET /external/v1/openapi.json HTTP/1.1", "200", "req_000002"),
         ("GET /external/v1/nope HTTP/1.1", "404", "req_000003"),
     ]
+
+
+async def test_the_banner_ends_with_the_environment_lines_to_paste() -> None:
+    out = io.StringIO()
+    task = asyncio.create_task(serve(port=0, customers=3, out=out, log=io.StringIO()))
+    try:
+        for _ in range(500):
+            if "SKIPLINO_API_KEY" in out.getvalue():
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    banner = out.getvalue().splitlines()
+    pasted = dict(shlex.split(line)[1].split("=", 1) for line in banner[-2:])
+    url = re.search(r"listening on (\S+)", banner[0])
+    key = re.search(r"secret key: (\S+)", out.getvalue())
+    assert url is not None
+    assert key is not None
+    assert [line.split()[0] for line in banner[-2:]] == ["export", "export"]
+    assert pasted == {"SKIPLINO_BASE_URL": url.group(1), "SKIPLINO_API_KEY": key.group(1)}
 
 
 async def test_the_command_serves_and_stops_cleanly_on_ctrl_c() -> None:
@@ -134,7 +171,7 @@ async def test_the_command_serves_and_stops_cleanly_on_ctrl_c() -> None:
     assert process.stderr is not None
     try:
         async with asyncio.timeout(30):
-            head = [(await process.stdout.readline()).decode() for _ in range(4)]
+            head = [(await process.stdout.readline()).decode() for _ in range(7)]
             url = head[0].split()[-1]
             assert head[1].strip() == f"OpenAPI document: {url}/openapi.json"
             async with aiohttp.ClientSession() as session, session.get(url + "/openapi.json") as r:
@@ -150,3 +187,22 @@ async def test_the_command_serves_and_stops_cleanly_on_ctrl_c() -> None:
             process.kill()
             await process.wait()
     assert err == "interrupted\n"
+
+
+async def test_serve_with_a_rate_limit_answers_429_beyond_it() -> None:
+    out = io.StringIO()
+    task = asyncio.create_task(serve(port=0, customers=3, out=out, log=io.StringIO(), rate_limit=2))
+    try:
+        url, headers = await _banner(out, "rate limit")
+        assert "rate limit: 2 requests/s" in out.getvalue()
+        statuses = []
+        async with aiohttp.ClientSession() as session:
+            for _ in range(3):
+                async with session.get(url + "/branches", headers=headers) as resp:
+                    await resp.read()
+                    statuses.append((resp.status, "Retry-After" in resp.headers))
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert statuses == [(200, False), (200, False), (429, True)]

@@ -1,0 +1,237 @@
+"""``SyncSkiplino``: the async client driven from blocking code, on a loop of its own."""
+
+from __future__ import annotations
+
+import ssl as _ssl
+import warnings
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Any, Self, TypeVar, Unpack, overload
+
+import aiohttp
+
+from .._client import Skiplino
+from .._help import with_namespaces
+from .._response import ResponseCapture, capture_responses
+from .._retry import RetryPolicy
+from .._types import CallOptions
+from ..errors import JSON
+from ..resources._base import Resource
+from ..resources.branches import Branches
+from ..resources.customers import Customers
+from ..resources.services import Services
+from ..resources.tickets import Tickets
+from ._mirror import Runner, SyncResource, mirror, mirror_namespace
+
+T = TypeVar("T")
+
+__all__ = ["SyncSkiplino"]
+
+
+class SyncBranches(SyncResource, mirrors=Branches):
+    __doc__ = Branches.__doc__
+    __slots__ = ()
+    list = mirror(Branches.list)
+    tree = mirror(Branches.tree)
+
+
+class SyncServices(SyncResource, mirrors=Services):
+    __doc__ = Services.__doc__
+    __slots__ = ()
+    slots = mirror(Services.slots)
+
+
+class SyncTickets(SyncResource, mirrors=Tickets):
+    __doc__ = Tickets.__doc__
+    __slots__ = ()
+    book = mirror(Tickets.book)
+    book_walk_in = mirror(Tickets.book_walk_in)
+    book_appointment = mirror(Tickets.book_appointment)
+    get = mirror(Tickets.get)
+    cancel = mirror(Tickets.cancel)
+    reschedule = mirror(Tickets.reschedule)
+    watch = mirror(Tickets.watch)
+
+
+class SyncCustomers(SyncResource, mirrors=Customers):
+    __doc__ = Customers.__doc__
+    __slots__ = ()
+    create = mirror(Customers.create)
+    get_or_create = mirror(Customers.get_or_create)
+    list = mirror(Customers.list)
+    get = mirror(Customers.get)
+    update = mirror(Customers.update)
+    delete = mirror(Customers.delete)
+    tickets = mirror(Customers.tickets)
+
+
+class SyncSkiplino:
+    """Blocking client for the Skiplino external API v1 (Django, Flask, Celery, scripts).
+
+    Takes the arguments of :class:`Skiplino` (but ``session``) and has its namespaces and
+    methods, blocking: ``with SyncSkiplino() as client: client.tickets.get(ticket_id)``. The
+    async client runs on an event loop in a daemon thread of this client's own: one
+    connection pool for the client's life, shared by every thread that calls it (calls from
+    several threads run concurrently). List calls return a :class:`SyncPaginator`, whose
+    ``for`` loop still prefetches pages on that loop. Errors are the async client's, raised in
+    the calling thread. Close it with :meth:`close` or ``with``; a closed client raises
+    :class:`ClientUsageError`.
+    """
+
+    branches: SyncBranches
+    services: SyncServices
+    tickets: SyncTickets
+    customers: SyncCustomers
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        locale: str | None = None,
+        timeout: float | aiohttp.ClientTimeout = 30.0,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        allow_insecure_http: bool = False,
+        retry_policy: RetryPolicy | None = None,
+        trace_configs: list[aiohttp.TraceConfig] | None = None,
+        connection_limit: int = 100,
+        rate_limit: float | None = None,
+        proxy: str | None = None,
+        ssl: _ssl.SSLContext | None = None,
+        max_throttle_wait: float = 600.0,
+    ) -> None:
+        runner = Runner("skiplino-sync")
+        options = {k: v for k, v in locals().items() if k not in ("self", "runner", "api_key")}
+        try:
+            # The key goes straight into the async client (see Skiplino.__init__ on locals).
+            client = runner.run(_build(api_key, options))
+        except BaseException:
+            runner.close()
+            raise
+        finally:
+            del api_key
+        runner.on_close(client.aclose)
+        self._setup(client, runner, owner=True)
+
+    def _setup(self, client: Skiplino, runner: Runner, *, owner: bool) -> None:
+        self._client = client
+        self._runner = runner
+        self._owner = owner
+        for name, target in vars(client).items():
+            if isinstance(target, Resource):
+                setattr(self, name, mirror_namespace(target)(target, runner))
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL every path is joined to (no trailing slash)."""
+        return self._client.base_url
+
+    @property
+    def locale(self) -> str | None:
+        """The default ``X-Locale`` of this client, or ``None`` when none is sent."""
+        return self._client.locale
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt of each call."""
+        return self._client.max_retries
+
+    @property
+    def timeout(self) -> aiohttp.ClientTimeout:
+        """The per-attempt timeout."""
+        return self._client.timeout
+
+    def with_options(
+        self,
+        *,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        max_retries: int | None = None,
+        locale: str | None = None,
+        deadline: float | None = None,
+    ) -> SyncSkiplino:
+        """A cheap copy with other defaults sharing this client's loop, session and pool.
+
+        Closing the copy does nothing; the original owns them.
+        """
+        options = {k: v for k, v in locals().items() if k != "self"}
+        clone = object.__new__(SyncSkiplino)
+        clone._setup(self._client.with_options(**options), self._runner, owner=False)
+        return clone
+
+    def capture_responses(self) -> AbstractContextManager[ResponseCapture]:
+        """Record status, headers, request id and retries of the calls made in the block.
+
+        Only this thread's calls are recorded.
+        """
+        return capture_responses()
+
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        cast_to: type[T],
+        **call: Unpack[CallOptions],
+    ) -> T: ...
+
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        cast_to: None = None,
+        **call: Unpack[CallOptions],
+    ) -> JSON: ...
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call an endpoint the SDK does not cover yet; see :meth:`Skiplino.request`."""
+        return self._runner.run_sync(self._client.request, (method, path), kwargs)
+
+    def close(self) -> None:
+        """Stop the calls in flight, close the connection pool and end the loop (idempotent).
+
+        Calls still running in other threads raise :class:`ClientUsageError`. A
+        ``with_options`` copy does not close anything.
+        """
+        if self._owner:
+            self._runner.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        client = getattr(self, "_client", None)
+        return f"Sync{client!r}" if client is not None else "SyncSkiplino()"
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        runner = getattr(self, "_runner", None)
+        if getattr(self, "_owner", False) and runner is not None and not runner.closed:
+            runner.close(wait=False)  # first: the warning may be raised as an error
+            _warn(
+                f"unclosed {self!r}: use 'with SyncSkiplino(...)' or 'client.close()'",
+                ResourceWarning,
+                source=self,
+            )
+
+
+with_namespaces(SyncSkiplino)
+
+
+async def _build(api_key: str | None, options: dict[str, Any]) -> Skiplino:
+    return Skiplino(api_key, **options)
