@@ -43,6 +43,11 @@ walk_request: Final[ContextVar[WalkMark | None]] = ContextVar("skiplino_async_wa
 
 #: A cut sets the rate to this fraction of what the server accepted since the last cut.
 DECREASE: Final = 0.9
+#: A client cuts at most once in this many seconds. Throttled answers land on whoever asks
+#: while the server's bucket is empty, so a slow client sharing a limit meets about as many
+#: as a fast one: cutting at each would leave it ever slower. One round of the same length
+#: for every client keeps the decrease multiplicative (each loses the same fraction).
+ROUND: Final = 1.0
 #: While clean and in use, the rate grows by this many requests per second, each second:
 #: the same step for every client, so clients sharing one limit converge to equal shares
 #: (additive increase, multiplicative decrease) ...
@@ -67,17 +72,20 @@ MIN_MEASURED: Final = 4
 #: The shortest span a delivered rate is divided by (a second: the start-up burst a bucket
 #: allows is not its rate).
 MIN_SPAN: Final = 1.0
+#: Holds remembered by the meter (older ones fall out: a lower, safer measure).
+MAX_HOLDS: Final = 64
 
 
 class _Meter:
     """Accepted answers per bucket of :data:`BUCKET` seconds, as far back as
-    :data:`MAX_LOOKBACK` (bounded, whatever the rate)."""
+    :data:`MAX_LOOKBACK` (bounded, whatever the rate), and the times the client was held."""
 
-    __slots__ = ("_counts", "_first")
+    __slots__ = ("_counts", "_first", "_holds")
 
     def __init__(self) -> None:
         self._counts: deque[tuple[int, int]] = deque(maxlen=int(MAX_LOOKBACK / BUCKET) + 1)
         self._first: float | None = None
+        self._holds: deque[tuple[float, float]] = deque(maxlen=MAX_HOLDS)
 
     def add(self, now: float) -> None:
         if self._first is None:
@@ -89,13 +97,31 @@ class _Meter:
         else:
             counts.append((slot, 1))
 
+    def held(self, start: float, end: float) -> None:
+        """The client sent nothing from ``start`` to ``end`` (a ``Retry-After``)."""
+        holds = self._holds
+        if holds and start <= holds[-1][1]:
+            start = min(start, holds[-1][0])
+            end = max(end, holds[-1][1])
+            holds.pop()
+        holds.append((start, end))
+
     def _count(self, start: float) -> int:
         first = int(start / BUCKET)
         return sum(n for slot, n in self._counts if slot >= first)
 
+    def _held_since(self, start: float, now: float) -> float:
+        held = 0.0
+        for begin, end in reversed(self._holds):  # in time order, apart from each other
+            if end <= start:
+                break
+            held += max(0.0, min(end, now) - max(begin, start))
+        return held
+
     def rate(self, now: float, lookback: float) -> float | None:
-        """Accepted answers per second over the last ``lookback`` seconds. A hold counts: a
-        server's bucket fills while the client waits, and lets the burst after it through."""
+        """Accepted answers per second over the last ``lookback`` seconds, the time the client
+        was held left out: a client held by a coarse ``Retry-After`` did not ask for more,
+        and another client on the same limit may have taken what it left."""
         if self._first is None:
             return None
         start = max(self._first, now - min(lookback, MAX_LOOKBACK))
@@ -106,8 +132,8 @@ class _Meter:
             count = self._count(start)
             if count < MIN_MEASURED:
                 return None
-        span = max(now - start, MIN_SPAN)
-        return count / span
+        span = max(now - start, MIN_SPAN) - self._held_since(start, now)
+        return count / max(span, BUCKET)
 
 
 class Throttle:
@@ -183,7 +209,9 @@ class Throttle:
         if until > self.not_before:
             self.not_before = until
         self._clean_since = self.not_before
-        if sent < self._cut_at:
+        if until > now:
+            self._meter.held(now, until)
+        if sent < self._cut_at or now < self._cut_at + ROUND:
             return
         delivered = self._meter.rate(now, self._lookback())
         current = self.rate

@@ -31,8 +31,8 @@ class Bucket:
         """``None``: accepted; else the seconds to the next token."""
         self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
         self.at = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        if self.tokens >= 1.0 - 1e-9:  # a token due now is there (not 2e-16 s away)
+            self.tokens = max(0.0, self.tokens - 1.0)
             return None
         return (1.0 - self.tokens) / self.rate
 

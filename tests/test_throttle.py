@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 import pytest
 from _throttle_sim import simulate
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from skiplino_async._ratehints import RateHint, parse_rate_hint
@@ -51,7 +49,11 @@ def test_the_rate_is_cut_once_per_round() -> None:
     # Answers to requests sent before the cut say nothing about the new rate.
     throttle.throttled(1.01, sent=0.995, wait=0.0)
     assert throttle.rate == first
+    # Nor, within a round, answers to requests sent after it ...
     throttle.throttled(1.2, sent=1.1, wait=0.0)
+    assert throttle.rate == first
+    # ... the next round cuts again.
+    throttle.throttled(2.1, sent=2.05, wait=0.0)
     assert throttle.rate is not None
     assert throttle.rate < first
 
@@ -84,6 +86,73 @@ def test_a_single_call_jumps_the_walks_queue() -> None:
     assert throttle.reserve(1.0, walk=False) == 1.0
     # ... and the walk's next slot moved back to make room for it.
     assert throttle.reserve(1.0, walk=True) > slots[-1] + (slots[1] - slots[0]) * 1.5
+
+
+def _paced(throttle: Throttle, start: float, end: float) -> float:
+    """Clean answers in the paced slots from ``start`` to ``end``; the time after the last."""
+    now = start
+    while True:
+        now = throttle.reserve(now, walk=True)
+        if now >= end:
+            return now
+        throttle.answered(now)
+
+
+def _settled_at_20_per_second() -> Throttle:
+    throttle = Throttle()
+    for i in range(40):
+        throttle.answered(i * 0.05)  # 20 accepted answers/s for 2 s
+    throttle.throttled(2.0, sent=2.0, wait=1.0)  # Retry-After: 1
+    assert throttle.rate == pytest.approx(18, abs=1)
+    return throttle
+
+
+def test_a_hold_is_not_counted_as_a_slow_rate() -> None:
+    # Another client on the same limit takes the tokens while this one is held: the next
+    # throttle right after the hold cuts from the rate sent at, not from one averaged over
+    # the hold (which cut a shared client to a third in one step).
+    throttle = _settled_at_20_per_second()
+    before = throttle.rate
+    assert before is not None
+    now = _paced(throttle, 3.0, 3.4)
+    throttle.throttled(now, sent=now, wait=1.0)
+    assert throttle.rate is not None
+    assert 0.8 * before <= throttle.rate < before
+
+
+def test_clean_answers_after_a_hold_raise_the_rate_at_once() -> None:
+    throttle = _settled_at_20_per_second()
+    before = throttle.rate
+    assert before is not None
+    _paced(throttle, 3.0, 3.5)
+    assert throttle.rate is not None
+    assert throttle.rate > before
+
+
+def test_a_client_cuts_at_most_once_a_round() -> None:
+    # A slow client sharing a limit meets throttled answers about as often as a fast one.
+    throttle = Throttle()
+    for i in range(50):
+        throttle.answered(i * 0.1)  # 10 accepted answers/s
+    rates = []
+    for now in (5.0, 5.3, 5.6, 5.9, 6.1):
+        throttle.throttled(now, sent=now, wait=0.01)  # each sent after the last cut
+        rates.append(throttle.rate)
+    assert rates[0] == rates[1] == rates[2] == rates[3]
+    assert rates[4] is not None
+    assert rates[0] is not None
+    assert rates[4] < rates[0]
+
+
+# Runs where the controller before rounds and hold-free measures left one of three clients
+# with 0.43 - 0.49 of its fair share (Retry-After: 1; other seeds went down to 0.22).
+@pytest.mark.parametrize(
+    ("seed", "stagger"), [(4, 0.0), (0, 0.7), (10, 0.7), (12, 0.7), (30, 0.7), (35, 0.7)]
+)
+def test_a_client_held_by_retry_after_1_keeps_its_share(seed: int, stagger: float) -> None:
+    log, _ = simulate(50, "1", seconds=90.0, clients=3, seed=seed, stagger=stagger)
+    for client in range(3):
+        assert log.accepted_rate(45.0, 90.0, client) >= 0.5 * 50 / 3
 
 
 @pytest.mark.parametrize(
@@ -129,6 +198,7 @@ STYLES = st.sampled_from(["1", "exact", None])
 
 
 @settings(max_examples=25, deadline=None)
+@example(limit=1, style="exact", latency=0.0, seed=0)  # a token due now, not 2e-16 s away
 @given(
     limit=st.integers(1, 1000),
     style=STYLES,
@@ -164,14 +234,7 @@ def test_single_calls_wait_only_for_the_not_before_time(style: str | None, seed:
     assert log.early == []
 
 
-# Derandomized: a search over seeds finds Retry-After: 1 runs where one client gets as little
-# as a quarter of its share in the second half (about 1 run in 10; the total stays at the
-# limit); the other styles stay near half at worst. The bounds below are those measured floors,
-# so that a change that makes sharing worse fails here, not at random.
-_FAIR_FLOOR: Final = {"1": 0.2, "exact": 0.45, None: 0.45}
-
-
-@settings(max_examples=10, deadline=None, derandomize=True)
+@settings(max_examples=10, deadline=None)
 @given(style=STYLES, seed=st.integers(0, 2**16), stagger=st.sampled_from([0.0, 0.7]))
 def test_clients_sharing_a_limit_get_fair_shares(
     style: str | None, seed: int, stagger: float
@@ -182,4 +245,5 @@ def test_clients_sharing_a_limit_get_fair_shares(
     start = seconds / 2
     assert log.accepted_rate(start, seconds) >= 0.85 * 50
     for client in range(3):
-        assert log.accepted_rate(start, seconds, client) >= _FAIR_FLOOR[style] * 50 / 3
+        # None gets less than half its fair share.
+        assert log.accepted_rate(start, seconds, client) >= 0.5 * 50 / 3
