@@ -61,8 +61,9 @@ class Width:
 
     Fixed (``low == high``) or adaptive: start at ``ADAPTIVE_START``, widen each time the
     walk had to wait for a page within ``2 * current`` pages of the last wait or change (the
-    walk is latency-bound: more requests in flight help): by half the width until it first
-    narrows (throughput still grows: find the link's width in a few steps), then by one;
+    walk is latency-bound: more requests in flight help): double until it first narrows or
+    is throttled (TCP's slow start: a wait comes about once a round trip, so 2 to 32 takes
+    four round trips, not eight at half the width each), then by one;
     narrow by half (not below the start) once it has not waited for ``2 * current`` pages in
     a row and the next answer is already there too (the walk, not the network, is the
     bottleneck: answers it cannot use yet only hold memory), halve at once on a throttled
@@ -76,7 +77,7 @@ class Width:
     high: int
     #: Pages taken in a row without waiting, since the last change.
     unwaited: int = 0
-    #: Still finding the link's width: it widens by half, not by one.
+    #: Still finding the link's width: it doubles, not widens by one.
     growing: bool = True
 
     @classmethod
@@ -97,7 +98,7 @@ class Width:
         self.unwaited = 0
         if paced or isolated or self.current >= self.high:
             return
-        step = max(1, self.current // 2) if self.growing else 1
+        step = self.current if self.growing else 1
         self.current = min(self.high, self.current + step)
 
     def ready(self, answered: Callable[[], int]) -> None:
