@@ -44,7 +44,7 @@ def _apply(width: Width, events: str) -> list[int]:
 @pytest.mark.parametrize(
     ("width", "events", "expected"),
     [
-        # Doubles per wait until it first narrows, up to the cap.
+        # Doubles per wait (nothing measured) until it first narrows, up to the cap.
         (Width.adaptive(), "w" * 6, [4, 8, 16, 32, 32, 32]),
         (Width.adaptive(24), "w" * 5, [4, 8, 16, 24, 24]),
         # ... then by one.
@@ -76,6 +76,23 @@ def _apply(width: Width, events: str) -> list[int]:
 )
 def test_width_decisions(width: Width, events: str, expected: list[int]) -> None:
     assert _apply(width, events) == expected
+
+
+def test_a_wait_widens_by_the_pages_the_walk_could_have_taken_meanwhile() -> None:
+    # The link's bandwidth times its delay, as soon as the walk has measured its own pace.
+    slow_link = Width.adaptive()
+    slow_link.waited()  # the first page: nothing measured yet, it doubles
+    assert slow_link.current == 4
+    slow_link.waited(idle=0.039, busy=0.001)  # 40 ms waits, a millisecond a page: the cap
+    assert slow_link.current == 32
+    fast_link = Width.adaptive()
+    fast_link.waited(idle=0.0005, busy=0.001)  # it could not even have taken one more
+    assert fast_link.current == 3
+    fast_link.waited(idle=0.0025, busy=0.001)
+    assert fast_link.current == 6
+    found = Width(8, 1, 32, growing=False)  # narrowed once: by one, however long the wait
+    found.waited(idle=0.039, busy=0.001)
+    assert found.current == 9
 
 
 @given(high=st.integers(1, 32), events=st.text(alphabet="wpt03", max_size=300))

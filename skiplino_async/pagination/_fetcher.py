@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, Generic, NamedTuple, TypeVar
 
@@ -61,9 +62,11 @@ class Width:
 
     Fixed (``low == high``) or adaptive: start at ``ADAPTIVE_START``, widen each time the
     walk had to wait for a page within ``2 * current`` pages of the last wait or change (the
-    walk is latency-bound: more requests in flight help): double until it first narrows or
-    is throttled (TCP's slow start: a wait comes about once a round trip, so 2 to 32 takes
-    four round trips, not eight at half the width each), then by one;
+    walk is latency-bound: more requests in flight help): until it first narrows or is
+    throttled, by as many pages as the walk could have taken in the time it waited (the
+    link's bandwidth times its delay: at 40 ms a walk that takes a page a millisecond goes
+    to 32 on its second wait, on a fast link it widens by one or two), doubling while
+    nothing is measured yet; then by one;
     narrow by half (not below the start) once it has not waited for ``2 * current`` pages in
     a row and the next answer is already there too (the walk, not the network, is the
     bottleneck: answers it cannot use yet only hold memory), halve at once on a throttled
@@ -89,7 +92,9 @@ class Width:
         high = max(1, high)
         return cls(min(ADAPTIVE_START, high), 1, high)
 
-    def waited(self, paced: bool = False) -> None:
+    def waited(self, paced: bool = False, *, idle: float = 0.0, busy: float = 0.0) -> None:
+        """The walk waited ``idle`` seconds for the page; it had worked ``busy`` seconds per
+        page since its last wait (``0.0``: not measured)."""
         # One wait after a long run without any is a stall (the server or this process was
         # not scheduled for a moment), not latency: a latency-bound walk waits about every
         # ``current`` pages. Widening on every stall would creep back to ``high`` in a long
@@ -98,7 +103,12 @@ class Width:
         self.unwaited = 0
         if paced or isolated or self.current >= self.high:
             return
-        step = self.current if self.growing else 1
+        if not self.growing:
+            step = 1
+        elif busy > 0.0:
+            step = max(1, math.ceil(idle / busy))
+        else:
+            step = self.current
         self.current = min(self.high, self.current + step)
 
     def ready(self, answered: Callable[[], int]) -> None:
@@ -146,6 +156,9 @@ class PageFetcher(Generic[T]):
         self._draining: set[asyncio.Task[PageResult[T]]] = set()
         #: The most requests that were in flight at once.
         self.max_in_flight = 0
+        # When the walk last stopped waiting, and the pages it took since: its time per page.
+        self._resumed: float | None = None
+        self._since = 0
 
     async def fetch(self, number: int) -> PageResult[T]:
         """Fetch one page now, outside the requests in flight."""
@@ -191,7 +204,12 @@ class PageFetcher(Generic[T]):
         """The answer for page ``number`` (requested now if it is not in flight)."""
         self.schedule(number)
         task = self._inflight[number]
-        waited = not task.done()
+        if task.done():
+            del self._inflight[number]
+            result = task.result()
+            self._account(result, waited=False)
+            return result
+        started = time.monotonic()
         try:
             result = await task
         finally:
@@ -199,15 +217,23 @@ class PageFetcher(Generic[T]):
                 del self._inflight[number]
             if not task.done():  # we were cancelled while waiting
                 self._drain(task)
-        self._account(result, waited=waited)
+        resumed = time.monotonic()
+        busy = 0.0
+        if self._resumed is not None and self._since:
+            busy = (started - self._resumed) / self._since
+        self._resumed, self._since = resumed, 0
+        self._account(result, waited=True, idle=resumed - started, busy=busy)
         return result
 
-    def _account(self, result: PageResult[T], *, waited: bool) -> None:
+    def _account(
+        self, result: PageResult[T], *, waited: bool, idle: float = 0.0, busy: float = 0.0
+    ) -> None:
         """What taking this answer says about the width: throttled, waited for, or ready."""
+        self._since += 1
         if result.throttled:
             self.width.throttled()
         elif waited:
-            self.width.waited(result.paced)
+            self.width.waited(result.paced, idle=idle, busy=busy)
         else:
             self.width.ready(self._answered)
 
