@@ -55,6 +55,8 @@ class CheckpointStats(TypedDict):
     duplicates_dropped: Annotated[int, _COUNT]
     drift_events: Annotated[int, _COUNT]
     retries: Annotated[int, _COUNT]
+    #: Of ``retries``, the throttled answers (absent from older checkpoints: 0).
+    throttled: Annotated[int, _COUNT]
 
 
 class Checkpoint(TypedDict):
@@ -170,6 +172,7 @@ def checkpoint_dict(
             "duplicates_dropped": stats.duplicates_dropped,
             "drift_events": stats.drift_events,
             "retries": stats.retries,
+            "throttled": stats.throttled,
         },
         "recent_ids": recent_ids,
     }
@@ -239,6 +242,7 @@ def resume_position(checkpoint: Checkpoint, stats: PaginatorStats) -> Position:
     stats.duplicates_dropped = saved["duplicates_dropped"]
     stats.drift_events = saved["drift_events"]
     stats.retries = saved["retries"]
+    stats.throttled = saved["throttled"]
     return Position(
         page=checkpoint["next_page"],
         offset=checkpoint["offset"],
