@@ -18,55 +18,15 @@ from .._retry import RetryPolicy
 from .._types import CallOptions
 from ..errors import JSON
 from ..resources._base import Resource
-from ..resources.branches import Branches
-from ..resources.customers import Customers
-from ..resources.services import Services
-from ..resources.tickets import Tickets
-from ._mirror import Runner, SyncResource, mirror, mirror_namespace
+from ._mirror import Runner, mirror_namespace
+from ._namespaces import SyncNamespaces
 
 T = TypeVar("T")
 
 __all__ = ["SyncSkiplino"]
 
 
-class SyncBranches(SyncResource, mirrors=Branches):
-    __doc__ = Branches.__doc__
-    __slots__ = ()
-    list = mirror(Branches.list)
-    tree = mirror(Branches.tree)
-
-
-class SyncServices(SyncResource, mirrors=Services):
-    __doc__ = Services.__doc__
-    __slots__ = ()
-    slots = mirror(Services.slots)
-
-
-class SyncTickets(SyncResource, mirrors=Tickets):
-    __doc__ = Tickets.__doc__
-    __slots__ = ()
-    book = mirror(Tickets.book)
-    book_walk_in = mirror(Tickets.book_walk_in)
-    book_appointment = mirror(Tickets.book_appointment)
-    get = mirror(Tickets.get)
-    cancel = mirror(Tickets.cancel)
-    reschedule = mirror(Tickets.reschedule)
-    watch = mirror(Tickets.watch)
-
-
-class SyncCustomers(SyncResource, mirrors=Customers):
-    __doc__ = Customers.__doc__
-    __slots__ = ()
-    create = mirror(Customers.create)
-    get_or_create = mirror(Customers.get_or_create)
-    list = mirror(Customers.list)
-    get = mirror(Customers.get)
-    update = mirror(Customers.update)
-    delete = mirror(Customers.delete)
-    tickets = mirror(Customers.tickets)
-
-
-class SyncSkiplino:
+class SyncSkiplino(SyncNamespaces):
     """Blocking client for the Skiplino external API v1 (Django, Flask, Celery, scripts).
 
     Takes the arguments of :class:`Skiplino` (but ``session``) and has its namespaces and
@@ -78,11 +38,6 @@ class SyncSkiplino:
     the calling thread. Close it with :meth:`close` or ``with``; a closed client raises
     :class:`ClientUsageError`.
     """
-
-    branches: SyncBranches
-    services: SyncServices
-    tickets: SyncTickets
-    customers: SyncCustomers
 
     def __init__(
         self,
