@@ -19,8 +19,9 @@ from ._advice import AdvisedValueError
 from ._apikey import check_api_key, read_key
 from ._checks import check_count
 from ._converter import structure
+from ._defaults import ClientDefaults
 from ._help import with_namespaces
-from ._options import drop_none, initial_settings, resolve
+from ._options import initial_settings, resolve
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
 from ._redact import key_hint
@@ -47,7 +48,7 @@ USER_AGENT: Final = (
 )
 
 
-class Skiplino:
+class Skiplino(ClientDefaults):
     """Async client for the Skiplino external API v1.
 
     Use it as ``async with Skiplino(...) as client:`` or call :meth:`aclose` when done. One
@@ -165,42 +166,9 @@ class Skiplino:
         self.tickets = Tickets(self)
         self.customers = Customers(self)
 
-    @property
-    def base_url(self) -> str:
-        """The API base URL every path is joined to (no trailing slash)."""
-        return self._base_url
-
-    @property
-    def locale(self) -> str | None:
-        """The default ``X-Locale`` of this client, or ``None`` when none is sent."""
-        return self._settings.locale
-
-    @property
-    def max_retries(self) -> int:
-        """Retries after the first attempt of each call."""
-        return self._settings.retry.max_retries
-
-    @property
-    def timeout(self) -> aiohttp.ClientTimeout:
-        """The per-attempt timeout."""
-        return self._settings.timeout
-
-    def with_options(
-        self,
-        *,
-        timeout: float | aiohttp.ClientTimeout | None = None,
-        max_retries: int | None = None,
-        locale: str | None = None,
-        deadline: float | None = None,
-    ) -> Skiplino:
-        """A cheap copy with other defaults that shares this client's session and pool.
-
-        Closing the copy does nothing; the original owns the session.
-        """
-        settings = self._resolve(
-            drop_none(timeout=timeout, max_retries=max_retries, locale=locale, deadline=deadline)
-        )
-        clone = object.__new__(Skiplino)
+    def _copy(self, options: CallOptions) -> Self:
+        clone = object.__new__(type(self))
+        settings = self._resolve(options)
         clone._setup(self._base_url, self._key_hint, self._transport, settings, owner=False)
         return clone
 

@@ -12,6 +12,7 @@ from typing import Any, Self, TypeVar, Unpack, overload
 import aiohttp
 
 from .._client import Skiplino
+from .._defaults import ClientDefaults
 from .._help import with_namespaces
 from .._response import ResponseCapture, capture_responses
 from .._retry import RetryPolicy
@@ -26,7 +27,7 @@ T = TypeVar("T")
 __all__ = ["SyncSkiplino"]
 
 
-class SyncSkiplino(SyncNamespaces):
+class SyncSkiplino(SyncNamespaces, ClientDefaults):
     """Blocking client for the Skiplino external API v1 (Django, Flask, Celery, scripts).
 
     Takes the arguments of :class:`Skiplino` (but ``session``) and has its namespaces and
@@ -72,47 +73,16 @@ class SyncSkiplino(SyncNamespaces):
 
     def _setup(self, client: Skiplino, runner: Runner, *, owner: bool) -> None:
         self._client = client
+        self._base_url, self._settings = client.base_url, client._settings
         self._runner = runner
         self._owner = owner
         for name, target in vars(client).items():
             if isinstance(target, Resource):
                 setattr(self, name, mirror_namespace(target)(target, runner))
 
-    @property
-    def base_url(self) -> str:
-        """The API base URL every path is joined to (no trailing slash)."""
-        return self._client.base_url
-
-    @property
-    def locale(self) -> str | None:
-        """The default ``X-Locale`` of this client, or ``None`` when none is sent."""
-        return self._client.locale
-
-    @property
-    def max_retries(self) -> int:
-        """Retries after the first attempt of each call."""
-        return self._client.max_retries
-
-    @property
-    def timeout(self) -> aiohttp.ClientTimeout:
-        """The per-attempt timeout."""
-        return self._client.timeout
-
-    def with_options(
-        self,
-        *,
-        timeout: float | aiohttp.ClientTimeout | None = None,
-        max_retries: int | None = None,
-        locale: str | None = None,
-        deadline: float | None = None,
-    ) -> SyncSkiplino:
-        """A cheap copy with other defaults sharing this client's loop, session and pool.
-
-        Closing the copy does nothing; the original owns them.
-        """
-        options = {k: v for k, v in locals().items() if k != "self"}
-        clone = object.__new__(SyncSkiplino)
-        clone._setup(self._client.with_options(**options), self._runner, owner=False)
+    def _copy(self, options: CallOptions) -> Self:
+        clone = object.__new__(type(self))
+        clone._setup(self._client._copy(options), self._runner, owner=False)
         return clone
 
     def capture_responses(self) -> AbstractContextManager[ResponseCapture]:
