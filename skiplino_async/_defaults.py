@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 import aiohttp
 
@@ -22,6 +22,14 @@ class ClientDefaults:
 
     _base_url: str
     _settings: Settings
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Each client holds these as its own: the API reference (pdoc) shows nothing a class
+        # inherits from a private one.
+        for name, member in vars(ClientDefaults).items():
+            if not name.startswith("_"):
+                setattr(cls, name, member)
 
     @property
     def base_url(self) -> str:

@@ -46,7 +46,6 @@ def test_a_row_of_the_table_is_a_typed_line_and_the_other_methods_follow() -> No
     text = render(Client, [GET, MERGE])
     assert "class SyncThings(SyncResource, mirrors=Things):\n" in text
     assert "    merge = mirror(Things.merge)\n    find = mirror(Things.find)\n" in text
-    assert "    things: SyncThings\n" in text
     assert text.startswith("# Generated from the table of operations")
 
 

@@ -20,14 +20,14 @@ from .._types import CallOptions
 from ..errors import JSON
 from ..resources._base import Resource
 from ._mirror import Runner, mirror_namespace
-from ._namespaces import SyncNamespaces
+from ._namespaces import SyncBranches, SyncCustomers, SyncServices, SyncTickets
 
 T = TypeVar("T")
 
 __all__ = ["SyncSkiplino"]
 
 
-class SyncSkiplino(SyncNamespaces, ClientDefaults):
+class SyncSkiplino(ClientDefaults):
     """Blocking client for the Skiplino external API v1 (Django, Flask, Celery, scripts).
 
     Takes the arguments of :class:`Skiplino` (but ``session``) and has its namespaces and
@@ -39,6 +39,11 @@ class SyncSkiplino(SyncNamespaces, ClientDefaults):
     the calling thread. Close it with :meth:`close` or ``with``; a closed client raises
     :class:`ClientUsageError`.
     """
+
+    branches: SyncBranches
+    services: SyncServices
+    tickets: SyncTickets
+    customers: SyncCustomers
 
     def __init__(
         self,

@@ -6,7 +6,7 @@ Python's types cannot map a class's methods, so each blocking method is a line o
 (``get = mirror(Customers.get)``) that type checkers read; the lines are written from
 :data:`~skiplino_async._operations.OPERATIONS` (each row's ``namespace.method``, in the
 table's order) and then each async namespace's other public methods (``watch``,
-``get_or_create``), from the client's namespaces.
+``get_or_create``), for each namespace the async client declares.
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ def render(client: type = Skiplino, operations: Iterable[Operation[Any]] = OPERA
     lines = _header(spaces)
     for name, cls in spaces.items():
         lines += _namespace_class(cls, methods(name, cls, rows))
-    lines += _client_class(spaces)
     return "\n".join(lines) + "\n"
 
 
@@ -65,7 +64,7 @@ def _header(spaces: dict[str, type]) -> list[str]:
         f"from ..{cls.__module__.removeprefix('skiplino_async.')} import {cls.__name__}"
         for cls in spaces.values()
     )
-    exported = sorted(["SyncNamespaces", *(f"Sync{cls.__name__}" for cls in spaces.values())])
+    exported = sorted(f"Sync{cls.__name__}" for cls in spaces.values())
     return [
         "# Generated from the table of operations and the async namespaces; do not edit.",
         f"# Change the table or an async namespace, then run `{COMMAND}`.",
@@ -91,17 +90,6 @@ def _namespace_class(cls: type, names: list[str]) -> list[str]:
         f"    __doc__ = {name}.__doc__",
         "    __slots__ = ()",
         *(f"    {method} = mirror({name}.{method})" for method in names),
-    ]
-
-
-def _client_class(spaces: dict[str, type]) -> list[str]:
-    return [
-        "",
-        "",
-        "class SyncNamespaces:",
-        '    """The namespaces of a ``SyncSkiplino``, as those of ``Skiplino``."""',
-        "",
-        *(f"    {name}: Sync{cls.__name__}" for name, cls in spaces.items()),
     ]
 
 

@@ -13,7 +13,6 @@ from ._mirror import SyncResource, mirror
 __all__ = [
     "SyncBranches",
     "SyncCustomers",
-    "SyncNamespaces",
     "SyncServices",
     "SyncTickets",
 ]
@@ -54,12 +53,3 @@ class SyncCustomers(SyncResource, mirrors=Customers):
     delete = mirror(Customers.delete)
     tickets = mirror(Customers.tickets)
     get_or_create = mirror(Customers.get_or_create)
-
-
-class SyncNamespaces:
-    """The namespaces of a ``SyncSkiplino``, as those of ``Skiplino``."""
-
-    branches: SyncBranches
-    services: SyncServices
-    tickets: SyncTickets
-    customers: SyncCustomers
