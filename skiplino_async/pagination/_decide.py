@@ -138,8 +138,7 @@ def decide(state: WalkState, answer: Answer, seen: Container[ItemId] | None) -> 
     refused = _refusal(state, answer, count, end, blind)
     if refused is not None:
         return refused
-    place = _place(state, answer)
-    return _hand_out(state, answer, seen, place, blind)
+    return _hand_out(state, answer, seen, _place(state, answer), blind)
 
 
 class _Place(NamedTuple):
@@ -246,7 +245,8 @@ def _hand_out(
     state: WalkState, answer: Answer, seen: Container[ItemId] | None, place: _Place, blind: int
 ) -> Decision:
     """The rows of the page to hand out from ``place.start``, the new state, the next page."""
-    ids, number, start = answer.ids, answer.number, place.start
+    number, ids, total, total_pages, has_next = answer
+    start, skipped, passed, reread, event = place
     count = len(ids)
     if start >= count:
         fresh: Sequence[int] | None = ()
@@ -255,7 +255,7 @@ def _hand_out(
     else:
         fresh = fresh_indices(ids, start, seen)
     handed = count - start if fresh is None else len(fresh)
-    skipped = place.skipped + max(0, count - start - handed - place.passed)
+    skipped += max(0, count - start - handed - passed)
     stale = state.stale + 1 if count and not handed else 0
     if stale >= MAX_STALE_PAGES:
         return _refuse(
@@ -271,7 +271,7 @@ def _hand_out(
         limit=state.limit,
         window_rows=state.window_rows,
         concurrent=state.concurrent,
-        prev_total=answer.total,
+        prev_total=total,
         prev_number=number,
         anchor=ids[-1] if count else state.anchor,
         first=False,
@@ -281,8 +281,8 @@ def _hand_out(
         blind_rows=blind,
         seeded=False,
     )
-    nxt = _next_page(number, count, state.limit, answer.has_next, answer.total_pages)
-    return Decision(new_state, start, fresh, skipped, place.reread, place.event, nxt)
+    nxt = _next_page(number, count, state.limit, has_next, total_pages)
+    return Decision(new_state, start, fresh, skipped, reread, event, nxt)
 
 
 def _refuse(state: WalkState, kind: ViolationKind, message: str) -> Decision:
