@@ -318,3 +318,31 @@ async def test_stats_and_on_page(fake: FakeSkiplino) -> None:
     assert stats.total_pages == 3
     assert stats.elapsed > 0
     assert json.loads(json.dumps(stats.as_dict()))["items_yielded"] == 137
+
+
+async def test_a_resumed_walk_keeps_the_throttled_count(fake: FakeSkiplino) -> None:
+    fake.faults.status(429, retry_after=0.01, path="/customers/getAll", times=2)
+    async with Skiplino(
+        api_key=fake.secret_key, base_url=fake.url, retry_policy=FAST_RETRIES
+    ) as client:
+        paginator = client.customers.list(limit=50, prefetch=1)
+        await take(paginator, 60)
+        checkpoint = roundtrip(paginator.checkpoint())
+        assert paginator.stats.throttled == 2
+        assert checkpoint["stats"]["throttled"] == 2
+        resumed = client.customers.list(limit=50, resume_from=checkpoint)
+        assert len([c async for c in resumed]) == 137 - 60
+    assert resumed.stats.throttled == 2
+    assert resumed.stats.retries == paginator.stats.retries
+
+
+async def test_a_checkpoint_without_the_throttled_count_loads_with_zero(
+    client: Skiplino,
+) -> None:
+    paginator = client.customers.list(limit=50)
+    await take(paginator, 10)
+    checkpoint = roundtrip(paginator.checkpoint())
+    checkpoint["stats"].pop("throttled", None)  # written before the count was kept
+    resumed = client.customers.list(limit=50, resume_from=checkpoint)
+    assert len([c async for c in resumed]) == 137 - 10
+    assert resumed.stats.throttled == 0

@@ -20,7 +20,9 @@ import attrs
 
 from .._saved import BadField, at_least, at_most_items, load
 from ..errors import SkiplinoError
+from ._decide import WalkState
 from ._stats import PaginatorStats
+from ._window import ItemId
 
 __all__ = [
     "CHECKPOINT_VERSION",
@@ -33,6 +35,7 @@ __all__ = [
     "checkpoint_dict",
     "load_checkpoint",
     "resume_position",
+    "resume_state",
 ]
 
 #: Version of the checkpoint format written by :meth:`AsyncPaginator.checkpoint`.
@@ -41,9 +44,6 @@ CHECKPOINT_VERSION: Final = 2
 READABLE_VERSIONS: Final = (1, 2)
 #: A checkpoint carrying more recent ids than this was not written by this SDK.
 MAX_RECENT_IDS: Final = 100_000
-
-ItemId = str | int
-
 
 _COUNT: Final = at_least(0)
 
@@ -55,6 +55,8 @@ class CheckpointStats(TypedDict):
     duplicates_dropped: Annotated[int, _COUNT]
     drift_events: Annotated[int, _COUNT]
     retries: Annotated[int, _COUNT]
+    #: Of ``retries``, the throttled answers (absent from older checkpoints: 0).
+    throttled: Annotated[int, _COUNT]
 
 
 class Checkpoint(TypedDict):
@@ -117,7 +119,7 @@ class Position:
 
     page: int
     offset: int = 0
-    last_id: Any = None
+    last_id: ItemId | None = None
     #: ``pagination.total`` of the answer the position was read from.
     total: int | None = None
     done: bool = False
@@ -125,7 +127,7 @@ class Position:
     #: ``offset`` on) and the page's ids: the walk then stores nothing per row and
     #: :meth:`settle` reads ``offset``/``last_id`` off the iterator when they are needed.
     rows: Iterator[Any] | None = None
-    ids: list[Any] = attrs.field(factory=list)
+    ids: list[ItemId] = attrs.field(factory=list)
 
     def settle(self) -> None:
         """Bring ``offset`` and ``last_id`` up to the rows the live iterator has handed out."""
@@ -170,6 +172,7 @@ def checkpoint_dict(
             "duplicates_dropped": stats.duplicates_dropped,
             "drift_events": stats.drift_events,
             "retries": stats.retries,
+            "throttled": stats.throttled,
         },
         "recent_ids": recent_ids,
     }
@@ -239,12 +242,26 @@ def resume_position(checkpoint: Checkpoint, stats: PaginatorStats) -> Position:
     stats.duplicates_dropped = saved["duplicates_dropped"]
     stats.drift_events = saved["drift_events"]
     stats.retries = saved["retries"]
+    stats.throttled = saved["throttled"]
     return Position(
         page=checkpoint["next_page"],
         offset=checkpoint["offset"],
         last_id=checkpoint["last_id"],
         total=checkpoint["total_last"],
         done=checkpoint["done"],
+    )
+
+
+def resume_state(state: WalkState, pos: Position, *, seeded: bool) -> WalkState:
+    """The decision's ``state`` for a walk resumed at ``pos``, before its first page
+    (``seeded``: the window holds the checkpoint's ids)."""
+    return state._replace(
+        prev_total=pos.total,
+        prev_number=pos.page - 1 if pos.offset == 0 else None,
+        anchor=pos.last_id,
+        resumed=True,
+        resume_offset=pos.offset,
+        seeded=seeded,
     )
 
 

@@ -51,6 +51,13 @@ class PaginatorStats:
         live = self._live
         self._items_yielded = value if live is None else value - live()
 
+    def saw(self, total: int | None, total_pages: int | None) -> None:
+        """A page answer's ``total`` and ``totalPages`` (the first total is kept too)."""
+        if self.first_total is None:
+            self.first_total = total
+        self.total = total
+        self.total_pages = total_pages
+
     @property
     def paced_rate(self) -> float | None:
         """The requests per second the client settled at while the server throttles it

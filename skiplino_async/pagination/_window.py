@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from typing import Any
 
-__all__ = ["IdWindow", "window_rows"]
+__all__ = ["IdWindow", "ItemId", "window_rows"]
+
+#: The id of a row, as ``key(item)`` gives it.
+ItemId = str | int
 
 #: The window never remembers fewer rows than this, whatever the page size.
 MIN_WINDOW_ROWS = 1_000
@@ -29,14 +31,14 @@ class IdWindow:
 
     __slots__ = ("_chunks", "_claimed", "_count", "capacity", "ids")
 
-    def __init__(self, capacity: int, seed: Iterable[Any] = ()) -> None:
+    def __init__(self, capacity: int, seed: Iterable[ItemId] = ()) -> None:
         self.capacity = capacity
         #: Every id in the window, for membership tests (read-only for callers).
-        self.ids: set[Any] = set()
-        self._chunks: deque[list[Any]] = deque()
+        self.ids: set[ItemId] = set()
+        self._chunks: deque[list[ItemId]] = deque()
         self._count = 0
         #: Ids :meth:`claim` put in ``ids`` ahead of their chunk (their rows not handed out yet).
-        self._claimed: list[Any] | None = None
+        self._claimed: list[ItemId] | None = None
         first = list(dict.fromkeys(seed))
         if first:
             self.add(first[-capacity:])
@@ -47,7 +49,7 @@ class IdWindow:
     def __contains__(self, item_id: object) -> bool:
         return item_id in self.ids
 
-    def claim(self, ids: list[Any]) -> bool:
+    def claim(self, ids: list[ItemId]) -> bool:
         """Whether every id of ``ids`` is new to the window and distinct; if so they join ``ids``.
 
         Two set operations in C (the common page): no per-id Python work. The chunk itself
@@ -71,7 +73,7 @@ class IdWindow:
         if claimed is not None:
             self.ids.difference_update(claimed)
 
-    def add(self, chunk: list[Any]) -> None:
+    def add(self, chunk: list[ItemId]) -> None:
         """Remember ``chunk`` (ids not in the window: the caller checked, or claimed them)."""
         claimed = self._claimed
         if claimed is not None:
@@ -92,7 +94,7 @@ class IdWindow:
             self._count -= len(old)
             self.ids.difference_update(old)
 
-    def recent(self, drop_last: int = 0) -> list[Any]:
+    def recent(self, drop_last: int = 0) -> list[ItemId]:
         """The ids in the order they were added, oldest first, without the last ``drop_last``."""
         out = [item_id for chunk in self._chunks for item_id in chunk]
         if drop_last:
