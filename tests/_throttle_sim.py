@@ -134,9 +134,15 @@ def simulate(
         while t < seconds:
             at(t, start(0, 0, walk=False))
             t += foreground_every
+    # A controller that keeps rescheduling at the same instant would hang the run: fail it.
+    last, stuck = -1.0, 0
     while events:
         when, _, action = heapq.heappop(events)
         if when > seconds:
             break
+        stuck = stuck + 1 if when <= last else 0
+        if stuck > 100_000:
+            raise AssertionError(f"the simulation makes no progress at t={when!r}")
+        last = max(last, when)
         action(when)
     return log, throttles
