@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
+from typing import Any, Final
 
+import attrs
+
+from .._wirefields import WireField, wire_fields
+from ..models import Customer
 from ._records import BranchRecord, CustomerRecord, GroupRecord, ServiceRecord
 
 COMPANY_ID = "cmp_5f3a91"
 
 #: The documentation's example customer; it is the newest seed customer (first on page 1).
+_LAYLA_CREATED = datetime(2026, 6, 23, 11, 0, tzinfo=UTC)
 LAYLA = CustomerRecord(
     id="9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b",
     company_id=COMPANY_ID,
-    created_at=datetime(2026, 6, 23, 11, 0, tzinfo=UTC),
-    updated_at=datetime(2026, 6, 23, 11, 0, tzinfo=UTC),
+    created_at=_LAYLA_CREATED,
+    updated_at=_LAYLA_CREATED,
     external_id="crm-7741",
     name="Layla Hassan",
     email="layla.hassan@example.com",
@@ -49,6 +55,39 @@ _MULT = 0x9E3779B97F4A7C15  # odd, hence invertible modulo 2**64
 _MULT_INV = pow(_MULT, -1, 1 << 64)
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _SEED_EXTERNAL_ID = re.compile(r"ext-(\d{7,})")
+
+
+def _fake_value(field: WireField) -> Callable[[CustomerRecord, int], Any]:
+    """How a seed customer gets a value for a model field :meth:`SeedCustomers.generate` does
+    not set by name: one from the field's type, absent for a customer in four."""
+    salt = blake2b(field.wire.encode(), digest_size=8).digest()
+    makers: dict[Any, Callable[[CustomerRecord, int], Any]] = {
+        str: lambda record, h: f"{field.wire}-{h % 7}",
+        int: lambda record, h: h % 1000,
+        bool: lambda record, h: bool(h & 1),
+        datetime: lambda record, h: record.created_at,
+        dict[str, Any]: lambda record, h: {"n": h % 10},
+    }
+    if field.type not in makers:
+        raise TypeError(f"the fake has no seed value for Customer.{field.attr}: {field.type}")
+    make = makers[field.type]
+
+    def fake(record: CustomerRecord, mix: int) -> Any:
+        h = int.from_bytes(blake2b(mix.to_bytes(8, "big"), digest_size=8, key=salt).digest())
+        return None if h % 4 == 0 else make(record, h >> 2)
+
+    return fake
+
+
+#: The fields :meth:`SeedCustomers.generate` sets by name; any other field of the model (one
+#: added to it later) gets a value from :func:`_fake_value`.
+_NAMED: Final = frozenset((
+    "id", "company_id", "created_at", "updated_at", "external_id", "name", "email", "mobile",
+    "metadata",
+))  # fmt: skip
+_OTHER_FIELDS: Final = tuple(
+    (f.attr, _fake_value(f)) for f in wire_fields(Customer) if f.attr not in _NAMED
+)
 
 
 def api_keys(seed: int) -> tuple[str, str]:
@@ -120,18 +159,18 @@ class SeedCustomers:
 
     def created_at(self, i: int) -> datetime:
         """Seed customers were created one minute apart, the newest at Layla's documented time."""
-        return LAYLA.created_at - (self.count - 1 - i) * _CREATED_STEP
+        return _LAYLA_CREATED - (self.count - 1 - i) * _CREATED_STEP
 
     def generate(self, i: int) -> CustomerRecord:
         """A fresh record for seed customer ``i`` (some optional fields deliberately unset)."""
         if i == self._layla_index:
-            return replace(LAYLA, metadata=dict(LAYLA.metadata or {}), seq=i)
+            return attrs.evolve(LAYLA, metadata=dict(LAYLA.metadata or {}), seq=i)
         _, mix = self._digest(i)
         first = _FIRST_NAMES[mix % 20]
         last = _LAST_NAMES[(mix >> 8) % 20]
         created = self.created_at(i)
         local_part = f"{first}.{last}".lower().replace(" ", "")
-        return CustomerRecord(
+        record = CustomerRecord(
             id=self.customer_id(i),
             company_id=COMPANY_ID,
             created_at=created,
@@ -143,6 +182,9 @@ class SeedCustomers:
             metadata=None if i % 3 == 0 else {"tier": _TIERS[(mix >> 40) % 4]},
             seq=i,
         )
+        for attr, fake in _OTHER_FIELDS:
+            setattr(record, attr, fake(record, mix))
+        return record
 
 
 def _names(en: str, ar: str | None = None, fr: str | None = None) -> dict[str, str]:
