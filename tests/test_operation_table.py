@@ -4,17 +4,21 @@ fake's records and the document's schemas name the same fields."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import itertools
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+import skiplino_async
 from skiplino_async import Skiplino, models
 from skiplino_async._operations import OPERATIONS, Operation
 from skiplino_async._wirefields import wire_fields
+from skiplino_async.dlt._rows import CUSTOMERS_PAGE, TICKETS_PAGE
 from skiplino_async.export._job import LISTS, MAX_LIMIT
 from skiplino_async.testing import FakeSkiplino, FakeState, openapi_document
 from skiplino_async.testing._ops import (
@@ -70,6 +74,19 @@ def test_the_export_lists_and_limits_come_from_the_table() -> None:
         "tickets": "customers.tickets",
     }
     assert MAX_LIMIT == {"customers": 100, "tickets": 10}
+
+
+def test_the_dlt_source_and_the_export_take_their_page_sizes_from_the_table() -> None:
+    root = Path(skiplino_async.__file__).parent
+    literal = [
+        f"{path.relative_to(root)}:{node.value.lineno}"
+        for path in [*root.glob("dlt/*.py"), *root.glob("export/**/*.py")]
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.keyword) and node.arg == "limit"
+        if isinstance(node.value, ast.Constant)
+    ]
+    assert literal == []
+    assert (MAX_LIMIT["customers"], MAX_LIMIT["tickets"]) == (CUSTOMERS_PAGE, TICKETS_PAGE)
 
 
 def test_the_document_has_a_path_per_row() -> None:
