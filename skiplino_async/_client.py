@@ -13,16 +13,18 @@ from types import TracebackType
 from typing import Any, Final, Self, TypeVar, Unpack, overload
 
 import aiohttp
-import attrs
 
 from . import _protocol
-from ._advice import Advice, AdvisedValueError, Instruction, Mention
-from ._checks import check_count, check_seconds, check_timeout
+from ._advice import AdvisedValueError
+from ._apikey import check_api_key, read_key
+from ._checks import check_count
 from ._converter import structure
+from ._defaults import ClientDefaults
 from ._help import with_namespaces
+from ._options import initial_settings, resolve
 from ._protocol import Envelope
 from ._ratelimit import RateLimiter
-from ._redact import Secret, key_hint
+from ._redact import key_hint
 from ._request import Request, Settings
 from ._response import ResponseCapture, capture_responses
 from ._retry import RetryPolicy, shared_deadline
@@ -40,14 +42,13 @@ __all__ = ["Skiplino", "check_api_key"]
 
 T = TypeVar("T")
 _IDEMPOTENT_METHODS: Final = frozenset({"GET", "PUT", "DELETE"})
-_FRAMING_HEADERS: Final = frozenset({"content-length", "transfer-encoding", "host", "connection"})
 
 USER_AGENT: Final = (
     f"skiplino-async/{__version__} aiohttp/{aiohttp.__version__} python/{platform.python_version()}"
 )
 
 
-class Skiplino:
+class Skiplino(ClientDefaults):
     """Async client for the Skiplino external API v1.
 
     Use it as ``async with Skiplino(...) as client:`` or call :meth:`aclose` when done. One
@@ -117,7 +118,7 @@ class Skiplino:
     ) -> None:
         # The key leaves this frame's locals at once: traceback reporters that capture locals
         # (loguru, Sentry, capture_locals=True) would print it from any error raised below.
-        key, problem = _read_key(api_key)
+        key, problem = read_key(api_key)
         del api_key
         if key is None:
             raise AdvisedValueError(problem)
@@ -130,15 +131,13 @@ class Skiplino:
             )
         url = base_url or os.environ.get("SKIPLINO_BASE_URL") or _protocol.DEFAULT_BASE_URL
         base = _protocol.check_base_url(url, allow_insecure_http=allow_insecure_http)
-        policy = retry_policy if retry_policy is not None else RetryPolicy()
-        if max_retries is not None:
-            policy = policy.with_max_retries(_check_retries(max_retries))
-        settings = Settings(
-            timeout=check_timeout(timeout),
-            retry=policy,
-            locale=_check_locale(locale),
-            deadline=_check_deadline(deadline),
-            max_throttle_wait=_check_throttle_wait(max_throttle_wait),
+        settings = initial_settings(
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            locale=locale,
+            deadline=deadline,
+            max_throttle_wait=max_throttle_wait,
         )
         transport = Transport(
             base_url=base,
@@ -167,70 +166,14 @@ class Skiplino:
         self.tickets = Tickets(self)
         self.customers = Customers(self)
 
-    @property
-    def base_url(self) -> str:
-        """The API base URL every path is joined to (no trailing slash)."""
-        return self._base_url
-
-    @property
-    def locale(self) -> str | None:
-        """The default ``X-Locale`` of this client, or ``None`` when none is sent."""
-        return self._settings.locale
-
-    @property
-    def max_retries(self) -> int:
-        """Retries after the first attempt of each call."""
-        return self._settings.retry.max_retries
-
-    @property
-    def timeout(self) -> aiohttp.ClientTimeout:
-        """The per-attempt timeout."""
-        return self._settings.timeout
-
-    def with_options(
-        self,
-        *,
-        timeout: float | aiohttp.ClientTimeout | None = None,
-        max_retries: int | None = None,
-        locale: str | None = None,
-        deadline: float | None = None,
-    ) -> Skiplino:
-        """A cheap copy with other defaults that shares this client's session and pool.
-
-        Closing the copy does nothing; the original owns the session.
-        """
-        settings = self._resolve(
-            _drop_none(timeout=timeout, max_retries=max_retries, locale=locale, deadline=deadline)
-        )
-        clone = object.__new__(Skiplino)
+    def _copy(self, options: CallOptions) -> Self:
+        clone = object.__new__(type(self))
+        settings = self._resolve(options)
         clone._setup(self._base_url, self._key_hint, self._transport, settings, owner=False)
         return clone
 
     def _resolve(self, options: CallOptions) -> Settings:
-        if not options:
-            return self._settings
-        settings = self._settings
-        changes: dict[str, Any] = {}
-        for name, value in options.items():
-            if name == "timeout":
-                changes["timeout"] = check_timeout(value)
-            elif name == "max_retries":
-                changes["retry"] = settings.retry.with_max_retries(_check_retries(value))
-            elif name == "locale":
-                changes["locale"] = _check_locale(value)  # type: ignore[arg-type]
-            elif name == "deadline":
-                changes["deadline"] = _check_deadline(value)
-            elif name == "max_throttle_wait":
-                changes["max_throttle_wait"] = _check_throttle_wait(value)
-            elif name == "extra_headers":
-                changes["extra_headers"] = _check_extra_headers(value)
-            elif name == "extra_query":
-                changes["extra_query"] = _check_mapping(value, name)
-            elif name == "extra_body":
-                changes["extra_body"] = _check_mapping(value, name)
-            else:
-                raise TypeError(f"unexpected option {name!r}")
-        return attrs.evolve(settings, **changes)
+        return resolve(self._settings, options)
 
     def capture_responses(self) -> AbstractContextManager[ResponseCapture]:
         """Record status, headers, request id and retries of the calls made in the block.
@@ -344,78 +287,3 @@ class Skiplino:
 
 with_namespaces(Skiplino)
 Skiplino.request = traced("request", Skiplino.request)  # type: ignore[method-assign]
-
-
-_NO_KEY: Final = Advice(
-    "no API key: {api_key}",
-    {"api_key": Instruction("api_key", env="SKIPLINO_API_KEY")},
-)
-
-
-def check_api_key(value: str | None) -> None:
-    """Refuse a missing or malformed key (``value``, else ``$SKIPLINO_API_KEY``) as the client
-    would: an :class:`AdvisedValueError` naming ``api_key``."""
-    key, problem = _read_key(value)
-    if key is None:
-        raise AdvisedValueError(problem)
-
-
-def _read_key(value: str | None) -> tuple[Secret | None, Advice]:
-    """The API key as a :class:`Secret`, or ``None`` and why not. Never raises (see caller)."""
-    key = value if value is not None else os.environ.get("SKIPLINO_API_KEY")
-    if not key:
-        return None, _NO_KEY
-    if not isinstance(key, str) or not _protocol.is_header_safe(key):
-        return None, Advice(
-            "{api_key} must be a single-line string of printable ASCII",
-            {"api_key": Mention("api_key")},
-        )
-    return Secret(key), _NO_KEY
-
-
-def _check_locale(value: str | None) -> str | None:
-    if not value:
-        return None
-    return _protocol.check_header("X-Locale", value)
-
-
-def _check_extra_headers(value: object) -> Mapping[str, str]:
-    headers = _check_mapping(value, "extra_headers")
-    for name, item in headers.items():
-        lowered = name.lower() if isinstance(name, str) else ""
-        if lowered in ("authorization", "proxy-authorization"):
-            raise ValueError(
-                f"extra_headers cannot set {name}: the client's api_key is the credential "
-                "(create a Skiplino client with the other key instead)"
-            )
-        if lowered in _FRAMING_HEADERS:
-            # aiohttp would send them as given: a body cut to a Content-Length, say.
-            raise ValueError(
-                f"extra_headers cannot set {name}: the HTTP client frames each request itself"
-            )
-        _protocol.check_header(name, item)
-    return headers
-
-
-def _check_mapping(value: object, name: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be a mapping, not {type(value).__name__}")
-    return dict(value)
-
-
-def _check_retries(value: object) -> int:
-    return check_count(value, "max_retries", low=0)
-
-
-def _check_deadline(value: object) -> float | None:
-    return None if value is None else check_seconds(value, "deadline")
-
-
-def _check_throttle_wait(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise ValueError(f"max_throttle_wait must be a number of seconds >= 0, got {value!r}")
-    return float(value)
-
-
-def _drop_none(**kwargs: Any) -> CallOptions:
-    return {k: v for k, v in kwargs.items() if v is not None}  # type: ignore[return-value]

@@ -74,3 +74,14 @@ def test_the_pytest_fixtures_are_documented() -> None:
     for name in pytest_plugin.__all__:
         assert _documented(getattr(pytest_plugin, name)), name
     assert _documented(pytest_plugin)
+
+
+@pytest.mark.parametrize("cls", [sk.Skiplino, sk.SyncSkiplino])
+def test_the_api_reference_shows_each_clients_members_as_its_own(cls: type) -> None:
+    """pdoc leaves out what a class inherits from a private one: the members both clients
+    share must still be listed on each."""
+    doc = pytest.importorskip("pdoc.doc")
+    where = (cls.__module__, cls.__qualname__)
+    own = {member.name for member in doc.Class(*where, cls, where).own_members}
+    expected = {"base_url", "locale", "max_retries", "timeout", "with_options", "request"}
+    assert expected | {"branches", "services", "tickets", "customers"} <= own

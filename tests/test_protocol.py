@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import email.utils
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import orjson
 import pytest
@@ -564,3 +566,22 @@ def test_parse_retry_after_date_without_zone_is_utc() -> None:
 )
 def test_parse_retry_after_garbage_is_none(value: str | None) -> None:
     assert p.parse_retry_after(value, now=NOW) is None
+
+
+# --- purity ----------------------------------------------------------------------------------
+
+#: What a module of the protocol must not import: I/O, an event loop, a clock of its own.
+_IMPURE = {"aiohttp", "asyncio", "os", "socket", "ssl", "time", "yarl"}
+
+
+def test_the_protocol_modules_import_no_io_and_no_clock() -> None:
+    for path in Path(p.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            impure = {name.partition(".")[0] for name in names} & _IMPURE
+            assert not impure, f"{path.name} imports {impure}"

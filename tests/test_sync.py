@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import typing
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -24,8 +25,9 @@ from aiohttp import web
 from conftest import FAST_RETRIES, Handler
 
 import skiplino_async as sk
-from skiplino_async._sync._client import SyncResource, SyncSkiplino
-from skiplino_async._sync._mirror import public_methods
+from skiplino_async._sync._client import SyncSkiplino
+from skiplino_async._sync._generate import COMMAND
+from skiplino_async._sync._mirror import SyncResource, public_methods
 from skiplino_async.resources._base import Resource
 from skiplino_async.testing import FakeSkiplino
 
@@ -221,10 +223,10 @@ def test_a_bad_argument_fails_at_construction_without_leaving_a_thread() -> None
 
 
 def test_every_async_operation_has_a_declared_sync_counterpart() -> None:
-    """A new operation works in SyncSkiplino at once; this makes its typed line be written."""
+    """A new operation works in SyncSkiplino at once; this makes its typed line be generated."""
     async_client = sk.Skiplino("sk_test_x")
     namespaces = {n: type(v) for n, v in vars(async_client).items() if isinstance(v, Resource)}
-    hints = inspect.get_annotations(SyncSkiplino, eval_str=True)
+    hints = typing.get_type_hints(SyncSkiplino)
     for name, cls in namespaces.items():
         sync_cls = hints.get(name)
         assert isinstance(sync_cls, type), f"SyncSkiplino declares no {name!r} namespace"
@@ -233,7 +235,7 @@ def test_every_async_operation_has_a_declared_sync_counterpart() -> None:
         for method in public_methods(cls):
             declared = sync_cls.__dict__.get(method)
             missing = declared is None or getattr(declared, "undeclared", False)
-            assert not missing, f"{sync_cls.__name__}.{method} = mirror({cls.__name__}.{method})"
+            assert not missing, f"{sync_cls.__name__}.{method}: run {COMMAND}"
 
 
 def test_the_client_level_surface_matches_the_async_one() -> None:
@@ -250,7 +252,7 @@ def test_the_client_level_surface_matches_the_async_one() -> None:
 
 
 def test_help_shows_the_sync_signature_and_docstring() -> None:
-    from skiplino_async._sync._client import SyncCustomers
+    from skiplino_async._sync._namespaces import SyncCustomers
 
     signature = inspect.signature(SyncCustomers.list)
     assert "SyncPaginator[Customer]" in str(signature.return_annotation)

@@ -42,6 +42,7 @@ USER_PROGRAM = textwrap.dedent(
             branches: list[sk.Branch] = await client.branches.list()
             async for customer in client.customers.list(limit=100):
                 reveal_type(customer)
+            reveal_type(client.with_options(max_retries=0))
             print(branches)
 
     asyncio.run(main())
@@ -62,6 +63,7 @@ SYNC_PROGRAM = textwrap.dedent(
         for ticket in client.tickets.watch("k7m2p9x4q1"):
             reveal_type(ticket)
         client.customers.get(externalid="crm-7741")
+        reveal_type(client.with_options(locale="ar"))
     """
 )
 
@@ -94,6 +96,7 @@ def test_a_users_program_outside_the_checkout_type_checks(tmp_path: Path) -> Non
     program.write_text(USER_PROGRAM, encoding="utf-8")
     done = _mypy(program, cwd=tmp_path)
     assert 'Revealed type is "skiplino_async.models.Customer"' in done.stdout, done.stdout
+    assert 'Revealed type is "skiplino_async._client.Skiplino"' in done.stdout, done.stdout
     assert "error:" not in done.stdout, done.stdout
 
 
@@ -109,6 +112,7 @@ def test_the_sync_clients_methods_are_typed_precisely(tmp_path: Path) -> None:
         '"skiplino_async.models.Customer"',
         '"list[skiplino_async.models.Branch]"',
         '"skiplino_async.models.Ticket"',
+        '"skiplino_async._sync._client.SyncSkiplino"',
     ], out
     assert 'app.py:10: error: Unexpected keyword argument "externalid"' in out, out
 

@@ -12,61 +12,22 @@ from typing import Any, Self, TypeVar, Unpack, overload
 import aiohttp
 
 from .._client import Skiplino
+from .._defaults import ClientDefaults
 from .._help import with_namespaces
 from .._response import ResponseCapture, capture_responses
 from .._retry import RetryPolicy
 from .._types import CallOptions
 from ..errors import JSON
 from ..resources._base import Resource
-from ..resources.branches import Branches
-from ..resources.customers import Customers
-from ..resources.services import Services
-from ..resources.tickets import Tickets
-from ._mirror import Runner, SyncResource, mirror, mirror_namespace
+from ._mirror import Runner, mirror_namespace
+from ._namespaces import SyncBranches, SyncCustomers, SyncServices, SyncTickets
 
 T = TypeVar("T")
 
 __all__ = ["SyncSkiplino"]
 
 
-class SyncBranches(SyncResource, mirrors=Branches):
-    __doc__ = Branches.__doc__
-    __slots__ = ()
-    list = mirror(Branches.list)
-    tree = mirror(Branches.tree)
-
-
-class SyncServices(SyncResource, mirrors=Services):
-    __doc__ = Services.__doc__
-    __slots__ = ()
-    slots = mirror(Services.slots)
-
-
-class SyncTickets(SyncResource, mirrors=Tickets):
-    __doc__ = Tickets.__doc__
-    __slots__ = ()
-    book = mirror(Tickets.book)
-    book_walk_in = mirror(Tickets.book_walk_in)
-    book_appointment = mirror(Tickets.book_appointment)
-    get = mirror(Tickets.get)
-    cancel = mirror(Tickets.cancel)
-    reschedule = mirror(Tickets.reschedule)
-    watch = mirror(Tickets.watch)
-
-
-class SyncCustomers(SyncResource, mirrors=Customers):
-    __doc__ = Customers.__doc__
-    __slots__ = ()
-    create = mirror(Customers.create)
-    get_or_create = mirror(Customers.get_or_create)
-    list = mirror(Customers.list)
-    get = mirror(Customers.get)
-    update = mirror(Customers.update)
-    delete = mirror(Customers.delete)
-    tickets = mirror(Customers.tickets)
-
-
-class SyncSkiplino:
+class SyncSkiplino(ClientDefaults):
     """Blocking client for the Skiplino external API v1 (Django, Flask, Celery, scripts).
 
     Takes the arguments of :class:`Skiplino` (but ``session``) and has its namespaces and
@@ -117,47 +78,16 @@ class SyncSkiplino:
 
     def _setup(self, client: Skiplino, runner: Runner, *, owner: bool) -> None:
         self._client = client
+        self._base_url, self._settings = client.base_url, client._settings
         self._runner = runner
         self._owner = owner
         for name, target in vars(client).items():
             if isinstance(target, Resource):
                 setattr(self, name, mirror_namespace(target)(target, runner))
 
-    @property
-    def base_url(self) -> str:
-        """The API base URL every path is joined to (no trailing slash)."""
-        return self._client.base_url
-
-    @property
-    def locale(self) -> str | None:
-        """The default ``X-Locale`` of this client, or ``None`` when none is sent."""
-        return self._client.locale
-
-    @property
-    def max_retries(self) -> int:
-        """Retries after the first attempt of each call."""
-        return self._client.max_retries
-
-    @property
-    def timeout(self) -> aiohttp.ClientTimeout:
-        """The per-attempt timeout."""
-        return self._client.timeout
-
-    def with_options(
-        self,
-        *,
-        timeout: float | aiohttp.ClientTimeout | None = None,
-        max_retries: int | None = None,
-        locale: str | None = None,
-        deadline: float | None = None,
-    ) -> SyncSkiplino:
-        """A cheap copy with other defaults sharing this client's loop, session and pool.
-
-        Closing the copy does nothing; the original owns them.
-        """
-        options = {k: v for k, v in locals().items() if k != "self"}
-        clone = object.__new__(SyncSkiplino)
-        clone._setup(self._client.with_options(**options), self._runner, owner=False)
+    def _copy(self, options: CallOptions) -> Self:
+        clone = object.__new__(type(self))
+        clone._setup(self._client._copy(options), self._runner, owner=False)
         return clone
 
     def capture_responses(self) -> AbstractContextManager[ResponseCapture]:

@@ -3,9 +3,10 @@
 ``get = mirror(Customers.get)`` in a :class:`SyncResource` is a method with the async one's
 parameters, docstring and signature that runs it on the client's loop: a coroutine's result is
 returned, an :class:`AsyncPaginator` becomes a :class:`SyncPaginator`, an async iterator a
-plain one. The one line per operation is for type checkers (Python's types cannot map a
-class's methods); at runtime a namespace mirrors every public method of its async class even
-without it, and a test fails when a declaration is missing.
+plain one. The one line per method is for type checkers (Python's types cannot map a
+class's methods); those lines are generated into :mod:`._namespaces` from the table of
+operations by :mod:`._generate`. At runtime a namespace mirrors every public method of its
+async class even without its line, and a test fails until the lines are generated again.
 """
 
 from __future__ import annotations

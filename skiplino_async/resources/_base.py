@@ -101,10 +101,7 @@ class Resource:
         an error). ``query(params)`` turns them into query parameters, checked at once.
         """
         assert op.paging is not None, op.name
-        path, secret_only = op.path, op.secret_only
-        rest: dict[str, Any] = dict(options)
-        paging = {name: rest.pop(name) for name in _PAGING if name in rest}
-        call = cast(CallOptions, rest)
+        paging, call = _split_options(options)
         self._client._resolve(call)  # a bad timeout or deadline fails here, not at page 1
         given = dict(params or {})
         resume_from = paging.get("resume_from")
@@ -119,12 +116,7 @@ class Resource:
         rows: Any = op.response
 
         async def fetch(page_no: int, size: int) -> PageResult[T]:
-            request = Request(
-                "GET",
-                path,
-                params={**extra, "page": page_no, "limit": size},
-                secret_only=secret_only,
-            )
+            request = _page_request(op, extra, page_no, size)
             scope = page_call(paginator, op.name, page_no)
             try:
                 result = await self._page(request, rows, call)
@@ -134,15 +126,14 @@ class Resource:
             scope.close(None)
             return result
 
-        recorded_params: dict[str, str | int] = {"limit": limit}
-        recorded_params.update({k: v for k, v in given.items() if v is not None})
         paginator = AsyncPaginator(
             fetch,
             page=page,
             limit=limit,
             key=key,
             operation=op.name,
-            params=recorded_params,
+            # What a checkpoint records of the call: the arguments given, and the page size.
+            params={"limit": limit, **{k: v for k, v in given.items() if v is not None}},
             rate_limit=limiter.rate if limiter is not None else None,
             pace=lambda: throttle.rate,
             **paging,
@@ -163,6 +154,21 @@ class Resource:
         # A page that needed a retry met a struggling server (429, 503, 5xx, a dropped
         # connection): fewer requests in flight help it more than more do.
         return PageResult(Page(items, pagination), env.attempts, throttled=env.attempts > 1)
+
+
+def _page_request(
+    op: Operation[Any], query: Mapping[str, str | int], page: int, limit: int
+) -> Request:
+    """The request of one page of list operation ``op``."""
+    params = {**query, "page": page, "limit": limit}
+    return Request("GET", op.path, params=params, secret_only=op.secret_only)
+
+
+def _split_options(options: PageOptions[Any]) -> tuple[dict[str, Any], CallOptions]:
+    """A paginated call's options as the walk's own and the per-request ones."""
+    rest: dict[str, Any] = dict(options)
+    paging = {name: rest.pop(name) for name in _PAGING if name in rest}
+    return paging, cast(CallOptions, rest)
 
 
 def _request(
