@@ -22,6 +22,7 @@ from skiplino_async.export import ExportProgress, checkpoint_path, manifest_path
 from skiplino_async.export._progress import summary_line
 from skiplino_async.pagination import PaginatorStats
 from skiplino_async.testing import FakeSkiplino, FakeState
+from skiplino_async.testing._openapi import CUSTOMER_EXAMPLE
 
 
 def server_order(state: FakeState) -> list[str]:
@@ -87,17 +88,7 @@ def test_jsonl_export_keeps_wire_names_and_server_order(
     rows = [orjson.loads(line) for line in output.read_bytes().splitlines()]
     assert [r["_id"] for r in rows] == server_order(env.state)
     layla = rows[0]
-    assert layla == {
-        "_id": "9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b",
-        "externalId": "crm-7741",
-        "companyId": "cmp_5f3a91",
-        "name": "Layla Hassan",
-        "email": "layla.hassan@example.com",
-        "mobile": "+97333445566",
-        "metadata": {"tier": "gold", "source": "mobile-app"},
-        "createdAt": "2026-06-23T11:00:00.000Z",
-        "updatedAt": "2026-06-23T11:00:00.000Z",
-    }
+    assert layla == CUSTOMER_EXAMPLE  # the documented example, exactly
     saved = load_manifest(output)
     assert saved["done"] is True
     assert saved["rows"] == 300

@@ -320,6 +320,39 @@ async def test_a_hand_edited_checkpoint_is_a_typed_error_naming_the_field(
     assert field in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("name", "edit", "field"),
+    [
+        ("c.csv", lambda w: w.update(flatten="yes"), "writer.flatten"),
+        ("c.csv", lambda w: w.update(columns="_id"), "writer.columns"),
+        ("c.csv", lambda w: w.pop("header"), "writer.header"),
+        ("c.csv", lambda w: w.pop("bytes"), "writer.bytes"),
+        ("c.parquet", lambda w: w.update(rows=-1), "writer.rows"),
+        ("c.parquet", lambda w: w.update(parts=[1]), "writer.parts"),
+    ],
+)
+async def test_a_hand_edited_writer_state_is_a_typed_error_naming_the_field(
+    fake: FakeSkiplino,
+    tmp_path: Path,
+    name: str,
+    edit: Callable[[dict[str, Any]], None],
+    field: str,
+) -> None:
+    output = tmp_path / name
+    async with Skiplino(api_key=fake.secret_key, base_url=fake.url) as client:
+        with pytest.raises(Crash):
+            await export.customers(
+                client, output, limit=20, part_rows=20, on_progress=crash_after(40)
+            )
+        saved = checkpoint(output)
+        edit(saved["writer"])
+        checkpoint_path(output).write_bytes(orjson.dumps(saved))
+        with pytest.raises(CheckpointError) as info:
+            await export.customers(client, output, limit=20, part_rows=20, resume=True)
+    assert info.value.field == field
+    assert field in str(info.value)
+
+
 def test_a_hand_edited_checkpoint_exits_1_with_the_field_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

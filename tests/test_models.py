@@ -37,140 +37,28 @@ from skiplino_async import (
 from skiplino_async._converter import structure
 from skiplino_async._wiretime import format_wire_time
 from skiplino_async.models import _Model
+from skiplino_async.testing import _openapi_data as docs
 
 RawClient = Callable[[Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[Skiplino]]
 
 LAYLA_ID = "9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b"
 
-# --- the documented examples, copied verbatim from skiplino-api.md ------------------------------
+# --- the documented examples of skiplino-api.md (the OpenAPI document's) ------------------------
 
 #: 1.4: GET /customers/getAll?page=1&limit=10
-DOC_GET_ALL = {
-    "message": "Customers fetched successfully.",
-    "data": [
-        {
-            "_id": "9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b",
-            "externalId": "crm-7741",
-            "companyId": "cmp_5f3a91",
-            "name": "Layla Hassan",
-            "email": "layla.hassan@example.com",
-            "mobile": "+97333445566",
-            "metadata": {"tier": "gold"},
-            "createdAt": "2026-06-23T11:00:00.000Z",
-            "updatedAt": "2026-06-23T11:00:00.000Z",
-        }
-    ],
-    "pagination": {
-        "total": 137,
-        "page": 1,
-        "limit": 10,
-        "totalPages": 14,
-        "hasNextPage": True,
-        "hasPrevPage": False,
-    },
-}
-
+DOC_GET_ALL = docs.CUSTOMERS_PAGE
 #: 2.4: the 201 answer to an appointment booking.
-DOC_BOOK_201 = {
-    "message": "Appointment booked successfully.",
-    "data": {
-        "id": "k7m2p9x4q1",
-        "ticketNumber": "A042",
-        "status": "upcoming",
-        "statusAt": "2026-06-23T11:05:22.000Z",
-        "type": "appointment",
-        "time": "2026-07-01T09:30:00.000Z",
-        "branch": {"id": "802b33af66", "name": "Seef Mall Branch"},
-        "service": {"id": "802b33af66", "name": "Account Opening"},
-        "groupOfService": {"id": "7c1f9a3b2d", "name": "Teller Services"},
-        "customer": {"id": "9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b", "name": "Layla Hassan"},
-        "bookedAt": "2026-06-23T11:05:22.000Z",
-    },
-}
-
+DOC_BOOK_201 = docs.BOOKED_APPOINTMENT
 #: 2.5: GET /tickets/{id} for a waiting walk-in.
-DOC_FETCH_200 = {
-    "message": "Ticket fetched successfully.",
-    "data": {
-        "id": "k7m2p9x4q1",
-        "ticketNumber": "Q017",
-        "status": "waiting",
-        "statusAt": "2026-06-23T11:10:00.000Z",
-        "type": "sequential",
-        "time": None,
-        "branch": {"id": "802b33af66", "name": "Seef Mall Branch"},
-        "service": {"id": "6fe8fb8b12", "name": "Cash Withdrawal"},
-        "groupOfService": {"id": "7c1f9a3b2d", "name": "Teller Services"},
-        "customer": {"id": "9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b", "name": "Layla Hassan"},
-        "bookedAt": "2026-06-23T11:08:41.000Z",
-        "queueSize": 6,
-        "waitingTime": 18,
-    },
-}
-
+DOC_FETCH_200 = docs.FETCHED_WALK_IN
 #: 2.7: the 200 answer to a reschedule.
-DOC_RESCHEDULE_200 = {
-    "message": "Ticket updated successfully.",
-    "data": {
-        "id": "k7m2p9x4q1",
-        "ticketNumber": "A042",
-        "status": "waiting",
-        "statusAt": "2026-06-23T11:25:00.000Z",
-        "type": "appointment",
-        "time": "2026-07-02T13:00:00.000Z",
-        "branch": {"id": "802b33af66", "name": "Seef Mall Branch"},
-        "service": {"id": "802b33af66", "name": "Account Opening"},
-        "groupOfService": {"id": "7c1f9a3b2d", "name": "Teller Services"},
-        "customer": {"id": "9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b", "name": "Layla Hassan"},
-        "bookedAt": "2026-06-23T11:05:22.000Z",
-    },
-}
-
+DOC_RESCHEDULE_200 = docs.RESCHEDULED
 #: 2.8: the 201 answer to create-customer.
-DOC_CREATE_201 = {
-    "message": "Customer created successfully.",
-    "data": {
-        "_id": "9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b",
-        "externalId": "crm-7741",
-        "companyId": "cmp_5f3a91",
-        "name": "Layla Hassan",
-        "email": "layla.hassan@example.com",
-        "mobile": "+97333445566",
-        "metadata": {"tier": "gold", "source": "mobile-app"},
-        "createdAt": "2026-06-23T11:00:00.000Z",
-        "updatedAt": "2026-06-23T11:00:00.000Z",
-    },
-}
-
+DOC_CREATE_201 = docs.CUSTOMER_CREATED
 #: 4.5: the Ticket schema example (a waiting appointment).
-DOC_TICKET_SCHEMA = {
-    "id": "k7m2p9x4q1",
-    "ticketNumber": "A042",
-    "status": "waiting",
-    "statusAt": "2026-06-23T11:10:00.000Z",
-    "type": "appointment",
-    "time": "2026-07-01T09:30:00.000Z",
-    "branch": {"id": "802b33af66", "name": "Seef Mall Branch"},
-    "service": {"id": "802b33af66", "name": "Account Opening"},
-    "groupOfService": {"id": "7c1f9a3b2d", "name": "Teller Services"},
-    "customer": {"id": "9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b", "name": "Layla Hassan"},
-    "bookedAt": "2026-06-23T11:08:41.000Z",
-    "queueSize": 6,
-    "waitingTime": 18,
-}
-
+DOC_TICKET_SCHEMA = docs.TICKET_EXAMPLE
 #: 4.6: the Customer schema example.
-DOC_CUSTOMER_SCHEMA = {
-    "_id": "9f2c8b7a4e1d6c3f0a5b8e2d7c4f1a9b",
-    "externalId": "crm-7741",
-    "companyId": "cmp_5f3a91",
-    "name": "Layla Hassan",
-    "email": "layla.hassan@example.com",
-    "mobile": "+97333445566",
-    "metadata": {"tier": "gold", "source": "mobile-app"},
-    "createdAt": "2026-06-23T11:00:00.000Z",
-    "updatedAt": "2026-06-23T11:00:00.000Z",
-}
+DOC_CUSTOMER_SCHEMA = docs.CUSTOMER_EXAMPLE
 
 
 def utc(*parts: int) -> datetime:
@@ -334,7 +222,7 @@ def json_handler(
 
 
 def test_doc_get_all_customer_and_pagination() -> None:
-    customer = Customer.from_dict(DOC_GET_ALL["data"][0])  # type: ignore[index]
+    customer = Customer.from_dict(DOC_GET_ALL["data"][0])
     assert_customer_fields(customer, EXPECTED_LAYLA_GOLD)
     pagination = Pagination.from_dict(DOC_GET_ALL["pagination"])
     assert pagination.total == 137
@@ -536,7 +424,7 @@ def test_unknown_fields_are_kept_in_extra() -> None:
 
     customer = Customer.from_dict({**DOC_CUSTOMER_SCHEMA, "loyaltyPoints": 120, "tags": ["vip"]})
     assert customer.extra == {"loyaltyPoints": 120, "tags": ["vip"]}
-    pagination = Pagination.from_dict({**DOC_GET_ALL["pagination"], "nextCursor": "abc"})  # type: ignore[dict-item]
+    pagination = Pagination.from_dict({**DOC_GET_ALL["pagination"], "nextCursor": "abc"})
     assert pagination.extra == {"nextCursor": "abc"}
     branch = Branch.from_dict(
         {"id": "b", "name": "n", "branchStatus": {"isBranchOpen": True, "closesAt": "17:00"}}
@@ -552,7 +440,7 @@ def test_unknown_fields_are_kept_in_extra() -> None:
 async def test_unknown_fields_survive_the_http_path(raw_client: RawClient) -> None:
     envelope = {
         "message": "Ticket fetched successfully.",
-        "data": {**DOC_FETCH_200["data"], "estimatedCallAt": "2026-06-23T11:30:00.000Z"},  # type: ignore[dict-item]
+        "data": {**DOC_FETCH_200["data"], "estimatedCallAt": "2026-06-23T11:30:00.000Z"},
         "requestId": "r-1",
     }
     client = await raw_client(json_handler(200, envelope))
@@ -793,7 +681,7 @@ async def test_wrong_pagination_block_keeps_status_and_raw_body(
 # --- to_dict / from_dict and pickling ---------------------------------------------------------
 
 ALL_EXAMPLES = [
-    pytest.param(Customer, DOC_GET_ALL["data"][0], id="get-all-customer"),  # type: ignore[index]
+    pytest.param(Customer, DOC_GET_ALL["data"][0], id="get-all-customer"),
     pytest.param(Pagination, DOC_GET_ALL["pagination"], id="pagination"),
     pytest.param(Ticket, DOC_BOOK_201["data"], id="book-201"),
     pytest.param(Ticket, DOC_FETCH_200["data"], id="fetch-200"),

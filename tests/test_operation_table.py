@@ -4,19 +4,23 @@ fake's records and the document's schemas name the same fields."""
 
 from __future__ import annotations
 
-import dataclasses
+import ast
 import inspect
+import itertools
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+import skiplino_async
 from skiplino_async import Skiplino, models
 from skiplino_async._operations import OPERATIONS, Operation
 from skiplino_async._wirefields import wire_fields
+from skiplino_async.dlt._rows import CUSTOMERS_PAGE, TICKETS_PAGE
 from skiplino_async.export._job import LISTS, MAX_LIMIT
-from skiplino_async.testing import CustomerRecord, FakeSkiplino, FakeState, openapi_document
+from skiplino_async.testing import FakeSkiplino, FakeState, openapi_document
 from skiplino_async.testing._ops import (
     HANDLERS,
     Call,
@@ -32,8 +36,6 @@ TELLER = "7c1f9a3b2d"  # its group
 SEEF = "802b33af66"
 OPENING = "9c3e1a7b5d"  # an appointment service
 MORNING = datetime(2026, 7, 1, 7, 10, tzinfo=UTC)
-#: A value of each field type a model has.
-SAMPLES: dict[Any, Any] = {str: "x", int: 1, bool: True, datetime: MORNING, dict[str, Any]: {}}
 
 
 def _wire(cls: type) -> set[str]:
@@ -74,6 +76,19 @@ def test_the_export_lists_and_limits_come_from_the_table() -> None:
     assert MAX_LIMIT == {"customers": 100, "tickets": 10}
 
 
+def test_the_dlt_source_and_the_export_take_their_page_sizes_from_the_table() -> None:
+    root = Path(skiplino_async.__file__).parent
+    literal = [
+        f"{path.relative_to(root)}:{node.value.lineno}"
+        for path in [*root.glob("dlt/*.py"), *root.glob("export/**/*.py")]
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.keyword) and node.arg == "limit"
+        if isinstance(node.value, ast.Constant)
+    ]
+    assert literal == []
+    assert (MAX_LIMIT["customers"], MAX_LIMIT["tickets"]) == (CUSTOMERS_PAGE, TICKETS_PAGE)
+
+
 def test_the_document_has_a_path_per_row() -> None:
     paths = openapi_document()["paths"]
     found = {
@@ -106,17 +121,15 @@ def test_every_response_model_has_a_schema_with_exactly_its_fields() -> None:
         assert set(schemas[cls.__name__]["properties"]) == _wire(cls), cls.__name__
 
 
-def test_the_fakes_customer_record_and_json_have_exactly_the_models_fields() -> None:
-    record_fields = {f.name for f in dataclasses.fields(CustomerRecord)} - {"seq"}
-    assert record_fields == {f.attr for f in wire_fields(models.Customer)}
-    state = FakeState(customers=0)
-    full = state.add_customer(
-        external_id="x-1", name="N", email="n@example.com", mobile="+1", metadata={"a": 1}
-    )
-    for field in wire_fields(models.Customer):  # read-only fields the API sets itself
-        if getattr(full, field.attr) is None:
-            setattr(full, field.attr, SAMPLES[field.type])
-    assert set(customer_json(full)) == _wire(models.Customer)
+def test_the_fakes_customers_answer_every_field_of_the_model() -> None:
+    """Over a few seed customers, every field of the model is answered (each is absent for some:
+    "not stored"), and nothing else; a field added to the model only is answered too."""
+    seen: set[str] = set()
+    for customer in itertools.islice(FakeState(customers=200).iter_customers(), 200):
+        answered = set(customer_json(customer))
+        assert answered <= _wire(models.Customer)
+        seen |= answered
+    assert seen == _wire(models.Customer)
 
 
 def test_the_fakes_ticket_json_has_exactly_the_models_fields() -> None:

@@ -1,10 +1,12 @@
-"""Pure row shaping for the dlt resources: wire dicts in, table rows out (no I/O, no dlt)."""
+"""Pure row shaping for the dlt resources: wire dicts in, table rows out (no I/O, no dlt);
+and the page sizes their walks ask for."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Final
 
+from .._operations import CUSTOMER_TICKETS, LIST_CUSTOMERS, Operation
 from ..models import Branch, BranchTreeGroup, Ticket
 
 Row = dict[str, Any]
@@ -12,6 +14,18 @@ Row = dict[str, Any]
 #: How many of the newest customer ids an incremental run remembers: the next run stops at
 #: the first of them it meets, so several must be deleted before a run walks further back.
 NEWEST_KEPT = 20
+
+
+def largest_page(op: Operation[Any]) -> int:
+    """The largest page list operation ``op`` gives, as the table of operations has it."""
+    if op.paging is None:
+        raise ValueError(f"{op.name} is not a paginated list")
+    return op.paging.max_limit
+
+
+#: Walks read the largest pages: fewer requests for the same rows.
+CUSTOMERS_PAGE: Final = largest_page(LIST_CUSTOMERS)
+TICKETS_PAGE: Final = largest_page(CUSTOMER_TICKETS)
 
 
 def service_rows(branch: Branch, groups: Sequence[BranchTreeGroup]) -> list[Row]:

@@ -22,7 +22,7 @@ from .._client import Skiplino, check_api_key
 from ..export._since import Delta
 from ..export.formats import parquet
 from ._drive import drive
-from ._rows import NEWEST_KEPT, Row, newest_ids, service_rows
+from ._rows import CUSTOMERS_PAGE, NEWEST_KEPT, Row, newest_ids, service_rows
 from ._tickets import customer_tickets
 
 Connect = Callable[[], Skiplino]
@@ -121,7 +121,7 @@ async def _customer_pages(
     """Pages of customers, newest first, ending before the first id in ``stop``."""
     async with connect() as client:
         # A delta reads page by page: it ends at the first page holding a known customer.
-        pages = client.customers.list(limit=100, prefetch=1 if stop else None).pages()
+        pages = client.customers.list(limit=CUSTOMERS_PAGE, prefetch=1 if stop else None).pages()
         async with aclosing(pages) as walk:  # type: ignore[type-var]
             delta = Delta(stop, "_id")
             async for page in walk:
@@ -163,7 +163,7 @@ async def _ticket_batches(
                 for customer_id in customer_ids:
                     yield customer_id
                 return
-            async for customer in client.customers.list(limit=100):
+            async for customer in client.customers.list(limit=CUSTOMERS_PAGE):
                 yield customer.id
 
         async with aclosing(customer_tickets(client, ids())) as batches:

@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
 
 from .._client import Skiplino
 from ..errors import NotFoundError, UnprocessableEntityError
-from ._rows import Row, ticket_rows
+from ._rows import TICKETS_PAGE, Row, ticket_rows
 
 #: Walks in flight at once; the client's adaptive throttling paces them further.
 CONCURRENCY = 8
@@ -38,7 +38,9 @@ async def customer_tickets(
 
     async def walk_one(customer_id: str) -> list[Row]:
         try:
-            tickets = [t async for t in client.customers.tickets(id=customer_id, limit=10)]
+            tickets = [
+                t async for t in client.customers.tickets(id=customer_id, limit=TICKETS_PAGE)
+            ]
         except (NotFoundError, UnprocessableEntityError):
             return []
         return ticket_rows(customer_id, tickets)

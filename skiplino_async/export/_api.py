@@ -69,22 +69,8 @@ async def customers(
     :class:`ExportUsageError`, :class:`ExportFileError` (:class:`CheckpointError` for a bad
     checkpoint) or :class:`FormatUnavailableError`.
     """
-    return await _export(
-        client,
-        "customers",
-        path,
-        format,
-        resume=resume,
-        since=since,
-        max_items=max_items,
-        limit=limit,
-        prefetch=prefetch,
-        strict=strict,
-        checkpoint_interval=checkpoint_interval,
-        part_rows=part_rows,
-        flatten=flatten,
-        on_progress=on_progress,
-    )
+    # Every parameter by name: the signature is the one list of them.
+    return await _export("customers", **locals())
 
 
 async def customer_tickets(
@@ -109,34 +95,17 @@ async def customer_tickets(
 
     Everything else as :func:`customers`; ``limit`` is 1-10 (default 10).
     """
-    return await _export(
-        client,
-        "tickets",
-        path,
-        format,
-        customer_id=id,
-        external_id=external_id,
-        resume=resume,
-        since=since,
-        max_items=max_items,
-        limit=limit,
-        prefetch=prefetch,
-        strict=strict,
-        checkpoint_interval=checkpoint_interval,
-        part_rows=part_rows,
-        flatten=flatten,
-        on_progress=on_progress,
-    )
+    return await _export("tickets", **locals())
 
 
 async def _export(
-    client: Skiplino,
     kind: Kind,
+    client: Skiplino,
     path: str | PathLike[str],
     format: str | None,
-    *,
     since: str | PathLike[str] | None,
     on_progress: ProgressCallback | None,
+    id: str | None = None,
     **options: object,
 ) -> ExportResult:
     job = ExportJob(
@@ -144,6 +113,7 @@ async def _export(
         path=str(path) if str(path) == "-" else str(Path(path)),
         format=infer_format(path, format),
         since=None if since is None else str(since),
+        customer_id=id,
         **options,  # type: ignore[arg-type]
     )
     return await run(client, job, on_progress=on_progress)

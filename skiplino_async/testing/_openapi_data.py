@@ -54,7 +54,7 @@ def named_ref(what: str) -> Json:
     }
 
 
-# -- example values (all from the API reference) ---------------------------------------------
+# -- example values (all from the API reference; the tests check the SDK against them) ---------
 
 TICKET_EXAMPLE: Final[Json] = {
     "id": "k7m2p9x4q1",
@@ -84,7 +84,7 @@ CUSTOMER_EXAMPLE: Final[Json] = {
     "updatedAt": "2026-06-23T11:00:00.000Z",
 }
 
-_BOOKED_APPOINTMENT: Final[Json] = {
+BOOKED_APPOINTMENT: Final[Json] = {
     "message": "Appointment booked successfully.",
     "data": {
         **{k: v for k, v in TICKET_EXAMPLE.items() if k not in ("queueSize", "waitingTime")},
@@ -94,7 +94,7 @@ _BOOKED_APPOINTMENT: Final[Json] = {
     },
 }
 
-_FETCHED_WALK_IN: Final[Json] = {
+FETCHED_WALK_IN: Final[Json] = {
     "message": "Ticket fetched successfully.",
     "data": {
         **TICKET_EXAMPLE,
@@ -105,17 +105,22 @@ _FETCHED_WALK_IN: Final[Json] = {
     },
 }
 
-_RESCHEDULED: Final[Json] = {
+RESCHEDULED: Final[Json] = {
     "message": "Ticket updated successfully.",
     "data": {
-        **_BOOKED_APPOINTMENT["data"],
+        **BOOKED_APPOINTMENT["data"],
         "status": "waiting",
         "statusAt": "2026-06-23T11:25:00.000Z",
         "time": "2026-07-02T13:00:00.000Z",
     },
 }
 
-_CUSTOMERS_PAGE: Final[Json] = {
+CUSTOMER_CREATED: Final[Json] = {
+    "message": "Customer created successfully.",
+    "data": CUSTOMER_EXAMPLE,
+}
+
+CUSTOMERS_PAGE: Final[Json] = {
     "message": "Customers fetched successfully.",
     "data": [{**CUSTOMER_EXAMPLE, "metadata": {"tier": "gold"}}],
     "pagination": {
@@ -184,10 +189,10 @@ OPERATIONS: Final[dict[str, OperationDoc]] = {
         "Booked: 'Ticket booked successfully.' for walk-ins, 'Appointment booked "
         "successfully.' for appointments.",
         links=links("id", "/data/id", "getTicket", "cancelTicket", "changeTicketTime"),
-        examples={"appointment": _BOOKED_APPOINTMENT},
+        examples={"appointment": BOOKED_APPOINTMENT},
         body={"walkIn": {"serviceId": "6fe8fb8b12", "groupOfServiceId": "7c1f9a3b2d"}},
     ),
-    "tickets.get": OperationDoc("The ticket now.", examples={"walkIn": _FETCHED_WALK_IN}),
+    "tickets.get": OperationDoc("The ticket now.", examples={"walkIn": FETCHED_WALK_IN}),
     "tickets.cancel": OperationDoc(
         "The ticket in its cancelled state.",
         request_body={
@@ -198,7 +203,7 @@ OPERATIONS: Final[dict[str, OperationDoc]] = {
     ),
     "tickets.reschedule": OperationDoc(
         "The ticket at its new time.",
-        examples={"rescheduled": _RESCHEDULED},
+        examples={"rescheduled": RESCHEDULED},
         errors={
             "e404_ticketNotFound": {"message": "Ticket not found.", "error": "Ticket not found."}
         },
@@ -207,13 +212,11 @@ OPERATIONS: Final[dict[str, OperationDoc]] = {
     "customers.create": OperationDoc(
         "Created.",
         links=links("id", "/data/_id", "getCustomer", "deleteCustomer", "listCustomerTickets"),
-        examples={
-            "created": {"message": "Customer created successfully.", "data": CUSTOMER_EXAMPLE}
-        },
+        examples={"created": CUSTOMER_CREATED},
         errors={"e422_taken": _invalid(externalId="This value is already taken.")},
         body={"layla": {k: CUSTOMER_EXAMPLE[k] for k in CUSTOMER_WRITABLE}},
     ),
-    "customers.list": OperationDoc("A page of customers.", examples={"firstPage": _CUSTOMERS_PAGE}),
+    "customers.list": OperationDoc("A page of customers.", examples={"firstPage": CUSTOMERS_PAGE}),
     "customers.get": OperationDoc(
         "The customer.", errors={"e422_unknown": _invalid(id="This value does not exist.")}
     ),

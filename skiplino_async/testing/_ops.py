@@ -33,7 +33,7 @@ from ._replies import (
     Reply,
     customer_json,
     not_found,
-    pagination_json,
+    page_reply,
     success,
     ticket_json,
     validation_error,
@@ -241,15 +241,8 @@ def list_customers(call: Call) -> Reply:
     page, limit = page_and_limit(call.query, LIST_CUSTOMERS.paging, errors)
     if errors:
         raise validation_error(errors)
-    customers = state.customers_page((page - 1) * limit, limit)
-    return Reply(
-        200,
-        {
-            "message": "Customers fetched successfully.",
-            "data": [customer_json(c) for c in customers],
-            "pagination": pagination_json(state.customer_count, page, limit),
-        },
-    )
+    data = [customer_json(c) for c in state.customers_page((page - 1) * limit, limit)]
+    return page_reply("Customers fetched successfully.", data, state.customer_count, page, limit)
 
 
 def get_customer(call: Call) -> Reply:
@@ -321,14 +314,8 @@ def customer_tickets(call: Call) -> Reply:
     if customer is None:
         raise not_found("Customer not found.")
     total, tickets = state.customer_tickets_page(customer.id, (page - 1) * limit, limit)
-    return Reply(
-        200,
-        {
-            "message": "Customer tickets fetched successfully.",
-            "data": [ticket_json(state, t, locale) for t in tickets],
-            "pagination": pagination_json(total, page, limit),
-        },
-    )
+    data = [ticket_json(state, t, locale) for t in tickets]
+    return page_reply("Customer tickets fetched successfully.", data, total, page, limit)
 
 
 #: The function of each operation of the SDK's table, by the row's name.

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import attrs
+
+from ..models import Customer
+
 #: The fake company's timezone: "today", opening state and slot times are evaluated in it.
 COMPANY_TZ = timezone(timedelta(hours=3))
 
@@ -64,21 +68,15 @@ class ServiceRecord:
         return self.names.get(locale) or self.names[DEFAULT_LOCALE]
 
 
-@dataclass(slots=True)
-class CustomerRecord:
-    """A customer; ``None`` fields are "not stored" and absent from the wire form."""
+@attrs.define(slots=True)
+class CustomerRecord(Customer):
+    """A customer: the SDK's model, so a field added to it is stored and answered here too.
 
-    id: str
-    company_id: str
-    created_at: datetime
-    updated_at: datetime
-    external_id: str | None = None
-    name: str | None = None
-    email: str | None = None
-    mobile: str | None = None
-    metadata: dict[str, Any] | None = None
+    ``None`` fields are "not stored" and absent from the wire form.
+    """
+
     #: Insertion sequence number: the list order (newest first) is by descending ``seq``.
-    seq: int = 0
+    seq: int = attrs.field(default=0, kw_only=True)
 
 
 @dataclass(slots=True)

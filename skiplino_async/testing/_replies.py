@@ -115,6 +115,13 @@ def ticket_json(state: FakeState, ticket: TicketRecord, locale: str) -> Json:
     return out
 
 
+def page_reply(message: str, data: list[Json], total: int, page: int, limit: int) -> Reply:
+    """A list's success: one page of ``total`` items, with its ``pagination`` block."""
+    return Reply(
+        200, {"message": message, "data": data, "pagination": pagination_json(total, page, limit)}
+    )
+
+
 def pagination_json(total: int, page: int, limit: int) -> Json:
     """The ``pagination`` block; ``totalPages`` is 1 for an empty list."""
     total_pages = max(1, math.ceil(total / limit))

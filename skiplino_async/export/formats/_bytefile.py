@@ -7,38 +7,20 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Any, BinaryIO
 
-from ..._saved import MISSING, BadField, at_least, load
 from .._errors import CheckpointError
-
-
-def state_int(state: Mapping[str, Any], key: str, origin: str) -> int:
-    """``state[key]`` as an int >= 0, or a :class:`CheckpointError` naming ``writer.<key>``."""
-    value: int = _state(state, key, Annotated[int, at_least(0)], origin)
-    return value
-
-
-def state_strings(state: Mapping[str, Any], key: str, origin: str) -> list[str]:
-    """``state[key]`` as a list of strings, or a :class:`CheckpointError`."""
-    value: list[str] = _state(state, key, list[str], origin)
-    return value
-
-
-def _state(state: Mapping[str, Any], key: str, tp: Any, origin: str) -> Any:
-    try:
-        return load(state.get(key, MISSING), tp)
-    except BadField as exc:
-        raise CheckpointError(origin, f"writer.{key}", exc.problem) from None
+from ._state import ByteState, load_state, saved
 
 
 def open_at(path: Path, state: Mapping[str, Any] | None, origin: str) -> BinaryIO:
-    """``path`` opened for appending: empty for a fresh export, else cut to ``state["bytes"]``.
+    """``path`` opened for appending: empty for a fresh export (no ``state``), else cut to the
+    size the state records.
 
     A recorded size beyond the file's end is refused: the file was changed (or the checkpoint
     edited), and going on would silently skip rows.
     """
-    size = 0 if state is None else state_int(state, "bytes", origin)
+    size = 0 if state is None else load_state(state, ByteState, origin).bytes
     try:
         fd = os.open(path, os.O_RDWR | (os.O_CREAT if state is None else 0), 0o666)
     except FileNotFoundError:
@@ -73,7 +55,11 @@ class ByteFileWriter:
         f.flush()
         if self._path is not None:
             os.fsync(f.fileno())
-        return {"bytes": f.tell() if self._path is not None else 0}
+        return saved(self._state(f.tell() if self._path is not None else 0))
+
+    def _state(self, size: int) -> ByteState:
+        """What :meth:`commit` records, the file being ``size`` bytes long."""
+        return ByteState(size)
 
     def finish(self) -> Path:
         self.commit()

@@ -27,8 +27,9 @@ import orjson
 
 from .._files import fsync_dir
 from . import Kind, Row, WriterOptions, register
-from ._bytefile import ByteFileWriter, open_at, state_strings
+from ._bytefile import ByteFileWriter, open_at
 from ._fields import FIELDS, FREE_OBJECTS, OBJECTS
+from ._state import CsvState, load_state
 
 EXTRA: Final = "_extra"
 
@@ -90,12 +91,8 @@ class CsvWriter(ByteFileWriter):
         self._put(_encode(out))
         return False
 
-    def commit(self) -> dict[str, Any]:
-        state = super().commit()
-        state["columns"] = list(self._columns)
-        state["header"] = list(self._header)
-        state["flatten"] = self._flatten
-        return state
+    def _state(self, size: int) -> CsvState:
+        return CsvState(size, self._columns, self._header, self._flatten)
 
     def finish(self) -> Path:
         path = super().finish()
@@ -125,10 +122,9 @@ class Csv:
             columns = list((BASE_COLUMNS if flatten else COLUMNS)[kind])
             header = list(columns)
         else:
-            # The layout of the export being resumed (checkpoints without one flattened).
-            flatten = state.get("flatten", True) is not False
-            columns = state_strings(state, "columns", options.checkpoint)
-            header = state_strings(state, "header", options.checkpoint)
+            # The layout of the export being resumed.
+            saved = load_state(state, CsvState, options.checkpoint)
+            flatten, columns, header = saved.flatten, saved.columns, saved.header
         file = open_at(path, state, options.checkpoint)
         writer = CsvWriter(file, path, columns, header, flatten=flatten)
         if state is None:

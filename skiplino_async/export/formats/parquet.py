@@ -31,8 +31,8 @@ import orjson
 from .._errors import CheckpointError, ExportUsageError, FormatUnavailableError
 from .._files import fsync_dir, fsync_path, remove
 from . import Kind, Row, WriterOptions, register
-from ._bytefile import state_int, state_strings
 from ._fields import FIELDS, FREE_OBJECTS, INTEGERS, OBJECTS, TIMES
+from ._state import ParquetState, load_state, saved
 
 INSTALL_HINT: Final = "the parquet format needs pyarrow: pip install 'skiplino-async[parquet]'"
 SUCCESS: Final = "_SUCCESS"
@@ -171,7 +171,7 @@ class ParquetWriter:
 
     def commit(self) -> dict[str, Any]:
         # Called right after a part was closed (Parquet is not flushable): nothing pending.
-        return {"parts": list(self._parts), "rows": self._rows}
+        return saved(ParquetState(self._parts, self._rows))
 
     def finish(self) -> Path:
         if self._buffer or self._part is not None or not self._parts:
@@ -206,8 +206,8 @@ class Parquet:
         parts: list[str] = []
         rows = 0
         if state is not None:
-            parts = state_strings(state, "parts", origin)
-            rows = state_int(state, "rows", origin)
+            loaded = load_state(state, ParquetState, origin)
+            parts, rows = loaded.parts, loaded.rows
             counted = 0
             for name in parts:
                 try:
