@@ -21,7 +21,17 @@ from cattrs.cols import list_structure_factory, mapping_structure_factory
 from cattrs.errors import AttributeValidationNote, IterableValidationNote
 from cattrs.gen.typeddicts import make_dict_structure_fn as typeddict_structure_fn
 
-__all__ = ["MISSING", "BadField", "Rule", "at_least", "at_most_items", "load", "one_of"]
+__all__ = [
+    "MISSING",
+    "Absent",
+    "BadField",
+    "Rule",
+    "absent_defaults",
+    "at_least",
+    "at_most_items",
+    "load",
+    "one_of",
+]
 
 T = TypeVar("T")
 
@@ -36,6 +46,25 @@ class Rule:
 
     says: str
     holds: Callable[[Any], bool] = attrs.field(default=_always, eq=False)
+
+
+@attrs.frozen(eq=False)  # hashed by identity: typing hashes the metadata, ``value`` may be a list
+class Absent:
+    """What a saved field that may be missing (an older version wrote none) is taken to be."""
+
+    value: Any
+
+
+def absent_defaults(cls: type) -> dict[str, Any]:
+    """The values of ``cls``'s fields marked :class:`Absent`, by field name."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return {
+        name: meta.value
+        for name, tp in hints.items()
+        if _is_annotated(tp)
+        for meta in tp.__metadata__
+        if isinstance(meta, Absent)
+    }
 
 
 def at_least(low: int) -> Rule:
@@ -121,8 +150,12 @@ def _must(tp: Any) -> str:
 
 
 def _annotated(tp: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    base, rule = typing.get_args(tp)[:2]
+    base = typing.get_args(tp)[0]
     inner = conv.get_structure_hook(base)
+    rules = [meta for meta in tp.__metadata__ if isinstance(meta, Rule)]
+    if not rules:
+        return lambda value, _: inner(value, base)
+    rule = rules[0]
 
     def hook(value: Any, _: Any) -> Any:
         try:

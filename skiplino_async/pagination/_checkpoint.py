@@ -18,7 +18,7 @@ from typing import Annotated, Any, Final, TypedDict
 
 import attrs
 
-from .._saved import BadField, at_least, at_most_items, load
+from .._saved import Absent, BadField, absent_defaults, at_least, at_most_items, load
 from ..errors import SkiplinoError
 from ._decide import WalkState
 from ._stats import PaginatorStats
@@ -49,7 +49,8 @@ _COUNT: Final = at_least(0)
 
 
 class CheckpointStats(TypedDict):
-    """The counters a checkpoint carries over to the resumed walk."""
+    """The counters a checkpoint carries over to the resumed walk: each is the
+    :class:`PaginatorStats` attribute of its name (0 when a checkpoint lacks it)."""
 
     pages_fetched: Annotated[int, _COUNT]
     duplicates_dropped: Annotated[int, _COUNT]
@@ -68,7 +69,8 @@ class Checkpoint(TypedDict):
     across the resume); ``total_first``/``total_last`` the totals seen.
 
     Each field's type and rule is declared here only: :func:`load_checkpoint` checks a saved
-    checkpoint against them (fields a checkpoint may lack get :data:`_DEFAULTS`).
+    checkpoint against them, and what a field an older checkpoint lacks is taken to be
+    (:class:`Absent`).
     """
 
     version: int
@@ -77,22 +79,17 @@ class Checkpoint(TypedDict):
     page_size: Annotated[int, at_least(1)]
     next_page: Annotated[int, at_least(1)]
     offset: Annotated[int, _COUNT]
-    last_id: ItemId | None
+    last_id: Annotated[ItemId | None, Absent(None)]
     items_yielded: Annotated[int, _COUNT]
-    total_first: Annotated[int | None, _COUNT]
-    total_last: Annotated[int | None, _COUNT]
+    total_first: Annotated[int | None, _COUNT, Absent(None)]
+    total_last: Annotated[int | None, _COUNT, Absent(None)]
     done: bool
     stats: CheckpointStats
-    recent_ids: Annotated[list[ItemId], at_most_items(MAX_RECENT_IDS, "ids")]
+    recent_ids: Annotated[list[ItemId], at_most_items(MAX_RECENT_IDS, "ids"), Absent([])]
 
 
 #: What a checkpoint may leave out (older versions, hand-written ones).
-_DEFAULTS: Final[Mapping[str, Any]] = {
-    "last_id": None,
-    "total_first": None,
-    "total_last": None,
-    "recent_ids": [],
-}
+_DEFAULTS: Final = absent_defaults(Checkpoint)
 _ZERO_STATS: Final = dict.fromkeys(CheckpointStats.__annotations__, 0)
 
 
@@ -167,13 +164,7 @@ def checkpoint_dict(
         "total_first": stats.first_total,
         "total_last": pos.total,
         "done": done,
-        "stats": {
-            "pages_fetched": stats.pages_fetched,
-            "duplicates_dropped": stats.duplicates_dropped,
-            "drift_events": stats.drift_events,
-            "retries": stats.retries,
-            "throttled": stats.throttled,
-        },
+        "stats": {name: getattr(stats, name) for name in _ZERO_STATS},  # type: ignore[typeddict-item]
         "recent_ids": recent_ids,
     }
 
