@@ -367,5 +367,8 @@ async def test_proof_4_a_2s_deadline_holds_against_retry_after_1() -> None:
         )
         for name, elapsed, exc in results:
             assert elapsed < 2.5, name
-            assert getattr(exc, "attempts", 0) >= 2, name  # Retry-After was obeyed in between
+            # Retry-After was obeyed: tiny backoff waits alone would make dozens of attempts in
+            # 2 s. (One attempt is right too: a retry the client's shared "not before" would
+            # hold past the deadline is not made.)
+            assert 1 <= getattr(exc, "attempts", 0) <= 3, name
         assert fake.state.tickets_created == 0
