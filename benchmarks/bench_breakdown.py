@@ -67,7 +67,7 @@ def _sdk_layers(client: Skiplino) -> dict[str, Layer]:
     return {
         "exchange": exchange,
         "+ JSON": lambda page: transport.send(request(page), settings),
-        "+ models": lambda page: resource._page(request(page), rows, {}),
+        "+ models": lambda page: resource._page(request(page), rows, settings),
     }
 
 

@@ -136,6 +136,12 @@ def test_a_page_repeating_an_id_of_its_own_or_of_the_window_is_not_claimed() -> 
     assert window.claim(["f"])
     window.release()
     assert window.ids == {"a", "b", "d", "e"}
+    # A refused claim leaves the window as it was, a claim still pending included.
+    assert window.claim(["g", "h"])
+    assert not window.claim(["i", "a", "g"])
+    assert window.ids == {"a", "b", "d", "e", "g", "h"}
+    window.add(["g", "h"])
+    assert window.recent() == ["a", "b", "d", "e", "g", "h"]
 
 
 class Shifting(Script):

@@ -257,10 +257,12 @@ class PageFetcher(Generic[T]):
             # items after de-duplication is still fetched on demand).
             last = min(last, number + max(0, math.ceil(budget_rows / self._limit)))
         added = False
+        inflight = self._inflight
         for later in range(nxt, last + 1):
-            if len(self._inflight) >= width:
+            if len(inflight) >= width:
                 break
-            added = self.schedule(later) or added
+            if later not in inflight:  # most are, on every page but the first
+                added = self.schedule(later) or added
         return added
 
     def drop_after(self, number: int) -> None:

@@ -10,7 +10,7 @@ from .._arguments import check_int_range, path_segment
 from .._converter import structure
 from .._operations import Operation
 from .._protocol import Envelope
-from .._request import Request
+from .._request import Request, Settings
 from .._telemetry import page_call, traced
 from .._types import CallOptions
 from ..models import Page, Pagination
@@ -102,7 +102,8 @@ class Resource:
         """
         assert op.paging is not None, op.name
         paging, call = _split_options(options)
-        self._client._resolve(call)  # a bad timeout or deadline fails here, not at page 1
+        # Once for the walk: a bad timeout or deadline fails here, not at page 1.
+        settings = self._client._resolve(call)
         given = dict(params or {})
         resume_from = paging.get("resume_from")
         if resume_from is not None:
@@ -119,7 +120,7 @@ class Resource:
             request = _page_request(op, extra, page_no, size)
             scope = page_call(paginator, op.name, page_no)
             try:
-                result = await self._page(request, rows, call)
+                result = await self._page(request, rows, settings)
             except BaseException as exc:
                 scope.close(exc)
                 raise
@@ -140,9 +141,9 @@ class Resource:
         )
         return paginator
 
-    async def _page(self, request: Request, cls: Any, call: CallOptions) -> PageResult[Any]:
+    async def _page(self, request: Request, cls: Any, settings: Settings) -> PageResult[Any]:
         """One page, the attempts it took and whether any met throttling (for the paginator)."""
-        env = await self._send(request, call)
+        env = await self._client._transport.send(request, settings)
         items = _structure_data(env, cls)
         raw = env.pagination
         pagination = (
