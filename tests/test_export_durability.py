@@ -156,6 +156,21 @@ def _snapshot(path: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes()}
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+async def test_the_temporary_files_of_a_save_a_kill_cut_short_are_cleared(
+    fake: FakeSkiplino, tmp_path: Path, fmt: str
+) -> None:
+    # A kill while the checkpoint, or the marker of a finished export, was being written
+    # leaves its temporary file; the next run that gets as far clears them both.
+    needs(fmt)
+    output = tmp_path / f"c.{fmt}"
+    for saved in (checkpoint_path(output), manifest_path(output)):
+        (tmp_path / f".{saved.name}.k1ll3d.tmp").write_bytes(b'{"trunc')
+    async with Skiplino(api_key=fake.secret_key, base_url=fake.url) as client:
+        await export.customers(client, output, format=fmt, limit=10)
+    assert names(tmp_path) == [output.name, manifest_path(output).name]
+
+
 # -- kills at random instants ------------------------------------------------------------------
 
 KILLS_PER_FORMAT = 6

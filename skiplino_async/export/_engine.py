@@ -294,9 +294,9 @@ def _paginator(
         raise ExportUsageError(str(exc)) from None
 
 
-def _clear_stale(cp_path: Path) -> None:
-    """Delete temporary checkpoints left by a run killed while it saved one."""
-    for stale in cp_path.parent.glob(f".{cp_path.name}.*.tmp"):
+def _clear_stale(saved: Path) -> None:
+    """Delete the temporary files a run killed while it saved ``saved`` left behind."""
+    for stale in saved.parent.glob(f".{saved.name}.*.tmp"):
         stale.unlink(missing_ok=True)
 
 
@@ -306,6 +306,8 @@ def _publish(target: Path, cp_path: Path, doc: Document) -> None:
     the checkpoint. Each step can be repeated: a run killed in between is finished by the
     next ``resume``."""
     _clear_stale(cp_path)
+    # A run killed while it saved the marker below, which the next run saves again.
+    _clear_stale(manifest_path(target))
     partial = partial_path(target)
     source = partial.with_name(doc.publish) if doc.publish else partial
     if source.exists():
