@@ -171,6 +171,35 @@ async def test_the_temporary_files_of_a_save_a_kill_cut_short_are_cleared(
     assert names(tmp_path) == [output.name, manifest_path(output).name]
 
 
+async def test_a_dataset_swapped_in_before_a_kill_loses_its_old_copy_on_resume(
+    fake: FakeSkiplino, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Parquet dataset is a directory: the old one is moved aside, the new one put in its
+    # place, then the old one deleted (which takes a while for a large one). A run killed
+    # before that delete is finished by the next resume, which must delete it.
+    needs("parquet")
+    from skiplino_async.export import _files
+
+    output = tmp_path / "c.parquet"
+    real_remove = _files.remove
+
+    def killed_at_the_old_copy(path: Path) -> None:
+        if path.name.endswith(".old"):
+            raise Crash
+        real_remove(path)
+
+    async with Skiplino(api_key=fake.secret_key, base_url=fake.url) as client:
+        await export.customers(client, output, format="parquet", limit=10)
+        monkeypatch.setattr(_files, "remove", killed_at_the_old_copy)
+        with pytest.raises(Crash):
+            await export.customers(client, output, format="parquet", limit=10)
+        monkeypatch.setattr(_files, "remove", real_remove)
+        assert (tmp_path / "c.parquet.old").is_dir()
+        await export.customers(client, output, format="parquet", limit=10, resume=True)
+    assert names(tmp_path) == [output.name, manifest_path(output).name]
+    assert (output / "_SUCCESS").exists()
+
+
 # -- kills at random instants ------------------------------------------------------------------
 
 KILLS_PER_FORMAT = 6

@@ -34,7 +34,7 @@ from ..pagination import AsyncPaginator, DriftEvent, PaginatorStats
 from . import _document, formats
 from ._document import NEWEST_KEPT, Document
 from ._errors import CheckpointError, ExportUsageError
-from ._files import Lock, fsync_dir, publish, remove
+from ._files import Lock, aside_path, fsync_dir, publish, remove
 from ._job import ExportJob
 from ._result import ExportProgress, ExportResult
 from ._since import Delta, anchors_of, manifest_path
@@ -312,6 +312,10 @@ def _publish(target: Path, cp_path: Path, doc: Document) -> None:
     source = partial.with_name(doc.publish) if doc.publish else partial
     if source.exists():
         publish(source, target)
+    elif target.is_dir():
+        # Killed after the new dataset was put in place, before the old one was deleted
+        # (a file is replaced in one rename: nothing of a file target is put aside).
+        remove(aside_path(target))
     if source != partial and partial.exists():
         remove(partial)  # what the published file was made from
     doc.finished().save(manifest_path(target))

@@ -84,7 +84,7 @@ def publish(source: Path, target: Path) -> None:
     between leaves the old dataset under ``<target>.old`` and the new one complete.
     """
     if source.is_dir():
-        old = target.with_name(target.name + ".old")
+        old = aside_path(target)
         if target.exists() or target.is_symlink():
             if old.exists():
                 remove(old)
@@ -98,6 +98,11 @@ def publish(source: Path, target: Path) -> None:
             raise ExportFileError(f"{target} is a directory; cannot replace it with a file")
         os.replace(source, target)
         fsync_dir(target.parent)
+
+
+def aside_path(target: Path) -> Path:
+    """Where :func:`publish` keeps the old dataset while it puts the new one in place."""
+    return target.with_name(target.name + ".old")
 
 
 def remove(path: Path) -> None:
