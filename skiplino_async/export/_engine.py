@@ -34,7 +34,7 @@ from ..pagination import AsyncPaginator, DriftEvent, PaginatorStats
 from . import _document, formats
 from ._document import NEWEST_KEPT, Document
 from ._errors import CheckpointError, ExportUsageError
-from ._files import Lock, aside_path, fsync_dir, publish, remove
+from ._files import Lock, clear_unfinished_writes, drop_aside, fsync_dir, publish, remove
 from ._job import ExportJob
 from ._result import ExportProgress, ExportResult
 from ._since import Delta, anchors_of, manifest_path
@@ -164,7 +164,7 @@ class _Run:
         options = WriterOptions(
             checkpoint=str(self.cp_path), unit_rows=self.job.part_rows, flatten=self.job.flatten
         )
-        _clear_stale(self.cp_path)
+        clear_unfinished_writes(self.cp_path)
         if self.fresh:
             # Before the first row: a kill from here on finds a checkpoint to resume from.
             self.doc.save(self.cp_path)
@@ -294,28 +294,20 @@ def _paginator(
         raise ExportUsageError(str(exc)) from None
 
 
-def _clear_stale(saved: Path) -> None:
-    """Delete the temporary files a run killed while it saved ``saved`` left behind."""
-    for stale in saved.parent.glob(f".{saved.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
-
-
 def _publish(target: Path, cp_path: Path, doc: Document) -> None:
     """Put a finished output in place of the target, and beside it the small marker of a
     complete export (its rows and newest ids, which a ``since=`` delta reads) in place of
     the checkpoint. Each step can be repeated: a run killed in between is finished by the
     next ``resume``."""
-    _clear_stale(cp_path)
+    clear_unfinished_writes(cp_path)
     # A run killed while it saved the marker below, which the next run saves again.
-    _clear_stale(manifest_path(target))
+    clear_unfinished_writes(manifest_path(target))
     partial = partial_path(target)
     source = partial.with_name(doc.publish) if doc.publish else partial
     if source.exists():
         publish(source, target)
-    elif target.is_dir():
-        # Killed after the new dataset was put in place, before the old one was deleted
-        # (a file is replaced in one rename: nothing of a file target is put aside).
-        remove(aside_path(target))
+    else:
+        drop_aside(target)  # a publish killed before it deleted the old dataset
     if source != partial and partial.exists():
         remove(partial)  # what the published file was made from
     doc.finished().save(manifest_path(target))

@@ -13,9 +13,14 @@ from pathlib import Path
 from ._errors import ExportFileError
 
 
+def _temporary_prefix(path: Path) -> str:
+    """How the temporary files of :func:`atomic_write` to ``path`` begin (they end ``.tmp``)."""
+    return "." + path.name + "."
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a crash leaves either the old or the new file."""
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_temporary_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -27,6 +32,13 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def clear_unfinished_writes(path: Path) -> None:
+    """Delete the temporary files that :func:`atomic_write` calls to ``path`` killed before
+    their rename left behind."""
+    for stale in path.parent.glob(_temporary_prefix(path) + "*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def fsync_path(path: Path) -> None:
@@ -84,15 +96,14 @@ def publish(source: Path, target: Path) -> None:
     between leaves the old dataset under ``<target>.old`` and the new one complete.
     """
     if source.is_dir():
-        old = aside_path(target)
+        old = _aside(target)
         if target.exists() or target.is_symlink():
             if old.exists():
                 remove(old)
             os.replace(target, old)
         os.replace(source, target)
         fsync_dir(target.parent)
-        if old.exists():
-            remove(old)
+        drop_aside(target)
     else:
         if target.is_dir():
             raise ExportFileError(f"{target} is a directory; cannot replace it with a file")
@@ -100,7 +111,16 @@ def publish(source: Path, target: Path) -> None:
         fsync_dir(target.parent)
 
 
-def aside_path(target: Path) -> Path:
+def drop_aside(target: Path) -> None:
+    """Delete the old dataset :func:`publish` put aside, if it is still there (a publish
+    killed after the new one was in place). Only a directory target has one: a file is
+    replaced in one rename."""
+    old = _aside(target)
+    if target.is_dir() and old.exists():
+        remove(old)
+
+
+def _aside(target: Path) -> Path:
     """Where :func:`publish` keeps the old dataset while it puts the new one in place."""
     return target.with_name(target.name + ".old")
 

@@ -262,7 +262,8 @@ class PageFetcher(Generic[T]):
             if len(inflight) >= width:
                 break
             if later not in inflight:  # most are, on every page but the first
-                added = self.schedule(later) or added
+                self.schedule(later)
+                added = True
         return added
 
     def drop_after(self, number: int) -> None:
